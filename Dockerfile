@@ -1,0 +1,13 @@
+# The ChainGraph app (Streamlit). Used by docker-compose.yml with the neo4j service.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY graph ./graph
+COPY loaders ./loaders
+COPY queries ./queries
+COPY app_pages ./app_pages
+COPY cli.py app.py ./
+COPY data ./data
+RUN pip install --no-cache-dir .
+EXPOSE 8501
+CMD ["streamlit", "run", "app.py", "--server.port", "8501", "--server.address", "0.0.0.0", "--server.headless", "true"]

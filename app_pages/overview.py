@@ -1,0 +1,43 @@
+"""总览 Overview: the zone at a glance — the seed article's figures on the bundled dataset."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import get_store, tr
+from queries import registry
+
+CARDS = [("chain_enterprises", "链上企业", "Chain enterprises"),
+         ("party_org_coverage_pct", "党组织覆盖率", "Party-org coverage"),
+         ("party_work_coverage_pct", "党的工作覆盖率", "Party-work coverage"),
+         ("bastion_branches", "堡垒支部", "Bastion branches"),
+         ("city_strong_bastion_branches", "市级坚强堡垒支部", "City-level strong branches"),
+         ("projects_signed", "新签约重点项目", "Key projects signed"),
+         ("projects_signed_investment", "协议总投资(亿元)", "Investment (100M CNY)"),
+         ("projects_landed", "落地项目", "Projects landed"),
+         ("regional_research_institutes", "自治区级科研机构", "Regional research institutes"),
+         ("academician_stations", "院士专家工作站", "Academician stations"),
+         ("demands_resolved", "解决企业诉求", "Demands resolved"),
+         ("rd_investment", "研发投入(亿元)", "R&D (100M CNY)")]
+
+
+def page() -> None:
+    st.title(tr("总览", "Overview"))
+    store = get_store()
+    if store is None:
+        return
+    result = registry.get("overview").run(store)
+    values = dict(zip(result.table["metric"], result.table["value"]))
+    columns = st.columns(4)
+    for i, (key, zh, en) in enumerate(CARDS):
+        value = values[key]
+        shown = f"{value:g}%" if key.endswith("_pct") else f"{value:g}"
+        columns[i % 4].metric(tr(zh, en), shown)
+    st.subheader(tr("全部指标", "All figures"))
+    st.dataframe(result.table, hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.caption(tr("项目签约（按年）", "Projects signed by year"))
+        st.bar_chart(result.extra["projects_signed"], x="year", y="n")
+    with right:
+        st.caption(tr("诉求状态", "Demands by status"))
+        st.bar_chart(result.extra["demands"], x="status", y="n")

@@ -1,0 +1,28 @@
+package chaingraph;
+
+import java.nio.file.Path;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.HttpConnector;
+import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.harness.Neo4j;
+import org.neo4j.harness.Neo4jBuilders;
+
+/** Starts an in-process Neo4j Community server with Bolt on 127.0.0.1:PORT (auth off) until killed. */
+public final class TestServer {
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        Path workDir = Path.of(args.length > 1 ? args[1] : "target/neo4j-work");
+        Neo4j server = Neo4jBuilders.newInProcessBuilder(workDir)
+                .withConfig(BoltConnector.enabled, true)
+                .withConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+                .withConfig(HttpConnector.enabled, false)
+                .withConfig(GraphDatabaseSettings.auth_enabled, false)
+                .withConfig(GraphDatabaseSettings.transaction_timeout, java.time.Duration.ofSeconds(120))
+                .build();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        System.out.println("NEO4J_URI=" + server.boltURI());
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds (once; Maven caches in ~/.m2) and starts the Neo4j test server on a free loopback port.
+# Prints the Bolt URI on stdout once the server answers; writes its PID to target/neo4j.pid.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+mkdir -p target
+if [ ! -s target/classpath.txt ] || [ pom.xml -nt target/classpath.txt ] || \
+   [ src/main/java/chaingraph/TestServer.java -nt target/classes/chaingraph/TestServer.class ]; then
+  mvn -q -B compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
+fi
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+work="$(mktemp -d "${TMPDIR:-/tmp}/chaingraph-neo4j.XXXXXX")"
+nohup java -Xmx2g -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" \
+  > target/neo4j.log 2>&1 &
+echo $! > target/neo4j.pid
+echo "$work" > target/neo4j.work
+# Bounded wait: the server prints its URI once Bolt is listening.
+for _ in $(seq 1 240); do
+  if grep -q '^NEO4J_URI=' target/neo4j.log; then
+    echo "bolt://127.0.0.1:$port"
+    exit 0
+  fi
+  if ! kill -0 "$(cat target/neo4j.pid)" 2>/dev/null; then
+    echo "Neo4j test server exited; its log:" >&2; tail -40 target/neo4j.log >&2; exit 1
+  fi
+  sleep 0.5
+done
+echo "Neo4j test server did not start within 120 s; its log:" >&2; tail -40 target/neo4j.log >&2
+exit 1

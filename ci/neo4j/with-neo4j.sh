@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs a command with NEO4J_URI pointing at a real Neo4j: the one already given in NEO4J_URI, or
+# a Neo4j Community test server (neo4j-harness, test-time only, never shipped) started here on
+# loopback when Java and Maven are present.  The server is stopped when the command ends.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+if [ -n "${NEO4J_URI:-}" ]; then
+  exec "$@"
+fi
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+  echo "with-neo4j: Java or Maven missing: the Neo4j half of the tests will be skipped (a failure under CI=true)" >&2
+  exec "$@"
+fi
+pid_file="$here/target/neo4j.pid"
+uri="$(bash "$here/start.sh")"
+trap 'bash "$here/stop.sh"' EXIT
+echo "with-neo4j: Neo4j test server at $uri" >&2
+NEO4J_URI="$uri" NEO4J_USER=neo4j NEO4J_PASSWORD= "$@"

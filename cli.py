@@ -1,0 +1,238 @@
+"""``chaingraph``: the command line over the same library the app uses.
+
+Exit codes: 0 ok; 1 store error (unreachable, locked…); 2 invalid input (report on stderr);
+3 a console query refused as not read-only.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from graph import BACKENDS, open_store
+from graph.store import StoreError
+
+EXIT_STORE, EXIT_INVALID, EXIT_REFUSED = 1, 2, 3
+
+
+class Context:
+    def __init__(self, backend: str | None, data_dir: str | None):
+        self.backend, self.data_dir = backend, data_dir
+
+    def store(self, read_only: bool = False):
+        options = {"data_dir": self.data_dir} if self.data_dir else {}
+        try:
+            return open_store(self.backend, read_only=read_only, **options)
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORE)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def emit(rows: list[dict], fmt: str) -> None:
+    """Print rows as an aligned table, JSON or CSV."""
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    import pandas as pd
+    frame = pd.DataFrame(rows)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        click.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
+
+
+def parse_params(pairs: tuple[str, ...]) -> dict:
+    """``key=value`` pairs; a value that parses as JSON (numbers, true, lists) is taken as such."""
+    params = {}
+    for pair in pairs:
+        if "=" not in pair:
+            fail(f"--param {pair!r}: expected key=value", EXIT_INVALID)
+        key, value = pair.split("=", 1)
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "backend", type=click.Choice(BACKENDS), default=None, envvar="CHAINGRAPH_STORE",
+              help="Which store: embedded (LadybugDB, default) or neo4j (NEO4J_URI…).")
+@click.option("--data-dir", default=None, envvar="CHAINGRAPH_DATA_DIR",
+              help="Embedded store's data directory (default ./.chaingraph).")
+@click.pass_context
+def main(ctx, backend, data_dir):
+    """ChainGraph 产业链图谱: load, check, query and export an industrial-chain graph."""
+    ctx.obj = Context(backend, data_dir)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def stats(obj: Context, fmt):
+    """Node counts per label and relationship counts per type. 统计"""
+    with obj.store(read_only=False) as store:
+        counts = store.counts()
+        where = store.describe()
+    if fmt == "json":
+        click.echo(json.dumps({"store": where, **counts}, ensure_ascii=False, indent=2))
+        return
+    click.echo(where)
+    for kind in ("nodes", "relationships"):
+        click.echo(f"\n{kind}:")
+        for name, n in counts[kind].items():
+            click.echo(f"  {name:<16}{n:>10}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--mapping", default=None, help="YAML mapping file for a layout other than the native one.")
+@click.option("--encoding", default=None, help="Force a text encoding (utf-8, gbk, gb18030…).")
+@click.option("--sheet", default=None, help="Read only this sheet of each workbook.")
+@click.pass_obj
+def validate(obj: Context, paths, mapping, encoding, sheet):
+    """Check files without writing anything. 校验"""
+    from loaders.load import validate_paths
+    from loaders.problems import report
+    with obj.store() as store:
+        plan = validate_paths(store, list(paths), encoding=encoding, sheet=sheet, mapping=mapping)
+    problems = plan.all_problems()
+    if problems:
+        fail(report(problems).replace("nothing was written", "nothing was written (validate never writes)"),
+             EXIT_INVALID)
+    rows = {k: len(v) for k, v in plan.nodes().items()}
+    for (rel_type, _, _), r in plan.rels().items():
+        rows[rel_type] = rows.get(rel_type, 0) + len(r)
+    click.echo("valid / 校验通过: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--mapping", default=None, help="YAML mapping file for a layout other than the native one.")
+@click.option("--skip-invalid", is_flag=True, help="Write the valid rows; put rejected rows in NAME.rejects.csv.")
+@click.option("--encoding", default=None, help="Force a text encoding (utf-8, gbk, gb18030…).")
+@click.option("--sheet", default=None, help="Read only this sheet of each workbook.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def load(obj: Context, paths, mapping, skip_invalid, encoding, sheet, fmt):
+    """Validate, then load files in one transaction (all or nothing). 导入"""
+    from rich.progress import Progress
+    from loaders.load import load_paths
+    from loaders.problems import LoadRejected, report
+    with obj.store() as store, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def progress(what, done, total):
+            bar.update(task, description=f"writing {what}", completed=done, total=total)
+        try:
+            summary = load_paths(store, list(paths), skip_invalid=skip_invalid, encoding=encoding, sheet=sheet,
+                                 mapping=mapping, progress=progress)
+        except LoadRejected as exc:
+            fail(report(exc.problems, limit=200), EXIT_INVALID)
+    if summary.rejected:
+        click.echo(report(summary.rejected, limit=50).replace(
+            "nothing was written", "these rows were skipped").replace("未写入任何数据", "已跳过这些行"), err=True)
+        for path in summary.reject_files:
+            click.echo(f"rejected rows written to {path}", err=True)
+    emit(summary.table(), fmt)
+
+
+@main.command()
+@click.option("--yes", is_flag=True, help="Really delete every node and relationship.")
+@click.pass_obj
+def clear(obj: Context, yes):
+    """Delete everything in the store. 清空"""
+    if not yes:
+        fail("clear deletes every node and relationship: add --yes to confirm", EXIT_INVALID)
+    with obj.store() as store:
+        store.clear()
+    click.echo("cleared / 已清空")
+
+
+@main.command()
+@click.argument("out_dir")
+@click.pass_obj
+def export(obj: Context, out_dir):
+    """Write the graph in the native format (loads back to the same graph). 导出"""
+    from loaders.export import export_graph
+    with obj.store() as store:
+        written = export_graph(store, Path(out_dir))
+    click.echo(f"exported {sum(written.values())} rows in {len(written)} files to {out_dir}")
+
+
+@main.command()
+@click.argument("out_dir")
+def template(out_dir):
+    """Write empty native-format templates (CSV and XLSX) with one example row each. 模板"""
+    from loaders.template import write_templates
+    paths = write_templates(Path(out_dir))
+    click.echo(f"wrote {len(paths)} templates to {out_dir}")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "params", multiple=True, help="key=value (JSON values allowed), repeatable.")
+@click.option("--list", "list_", is_flag=True, help="List the analyses and their parameters.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.pass_obj
+def query(obj: Context, name, params, list_, fmt):
+    """Run a named analysis from the query library. 分析"""
+    from queries import registry
+    if list_ or not name:
+        emit([{"name": q.name, "params": ", ".join(f"{p}={d!r}" for p, d in q.params.items()),
+               "description": q.description} for q in registry.all_queries()], fmt)
+        return
+    try:
+        spec = registry.get(name)
+        kwargs = spec.coerce(parse_params(params))
+    except (KeyError, ValueError) as exc:
+        fail(str(exc).strip("'\""), EXIT_INVALID)
+    with obj.store() as store:
+        try:
+            result = spec.run(store, **kwargs)
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORE)
+    emit(result.table.to_dict("records"), fmt)
+
+
+@main.command()
+@click.argument("cypher_text")
+@click.option("--param", "params", multiple=True, help="key=value (JSON values allowed), repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.option("--limit", default=1000, show_default=True, help="Row cap.")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds before the query is stopped.")
+@click.pass_obj
+def cypher(obj: Context, cypher_text, params, fmt, limit, timeout):
+    """Run a read-only Cypher query (writes are refused, exit code 3). 只读查询"""
+    from queries.console import ConsoleRefused, run_console
+    with obj.store() as store:
+        try:
+            result = run_console(store, cypher_text, parse_params(params), row_cap=limit, timeout=timeout)
+        except ConsoleRefused as exc:
+            fail(f"refused / 已拒绝: {exc}", EXIT_REFUSED)
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORE)
+    emit(result.rows, fmt)
+    if result.truncated:
+        click.echo(f"(row cap {limit} reached: more rows not shown)", err=True)
+
+
+@main.command()
+@click.option("--enterprises", default=1000, show_default=True, help="Number of enterprises.")
+@click.option("--out", "out_dir", required=True, help="Folder for the native-format files.")
+@click.option("--seed", default=1, show_default=True)
+def generate(enterprises, out_dir, seed):
+    """Write a synthetic zone at any scale, deterministic for a seed. 生成"""
+    from loaders.generate import generate_zone
+    counts = generate_zone(Path(out_dir), enterprises=enterprises, seed=seed)
+    click.echo(json.dumps(counts, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

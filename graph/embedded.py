@@ -1,0 +1,179 @@
+"""Embedded store: LadybugDB (the maintained fork of Kùzu), in-process, one database file.
+
+Concurrency, measured: only one process may open the file read-write; a second gets
+"Could not set lock on file ... Lock is held by PID n".  We wait for the lock a bounded time,
+then stop with a message that says who holds it.  A read-only open beside a writer works but
+sees the data of its open, so in-process users (the app) read and write through one open store.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import ladybug
+
+from graph import schema
+from graph.store import (ConstraintViolation, QueryTimeout, ReadOnlyViolation, Store, StoreError,
+                         StoreLocked)
+
+DB_FILE = "graph.lbdb"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"))
+
+
+def _map_error(exc: Exception) -> Exception:
+    msg = str(exc)
+    if "duplicated primary key" in msg:
+        return ConstraintViolation(f"duplicate id: {msg}")
+    if "interrupted" in msg.lower() or "timeout" in msg.lower():
+        return QueryTimeout(f"query stopped by the timeout: {msg}")
+    if "read only" in msg.lower() or "read-only" in msg.lower():
+        return ReadOnlyViolation(f"the embedded store is open read-only: {msg}")
+    return StoreError(msg)
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "_LABEL" in value and "_ID" in value and "_SRC" not in value:
+            out = {"_label": value["_LABEL"], "_key": _key(value["_ID"])}
+            out.update({k: v for k, v in value.items() if not k.startswith("_")})
+            return out
+        if "_SRC" in value and "_DST" in value:
+            out = {"_type": value["_LABEL"], "_src": _key(value["_SRC"]), "_dst": _key(value["_DST"])}
+            out.update({k: v for k, v in value.items() if not k.startswith("_")})
+            return out
+        if "_nodes" in value and "_rels" in value:
+            return {"_nodes": [_normalise(n) for n in value["_nodes"]],
+                    "_rels": [_normalise(r) for r in value["_rels"]]}
+        return {k: _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return value
+
+
+def _key(internal: dict) -> str:
+    return f"{internal['table']}:{internal['offset']}"
+
+
+class _LadybugTx:
+    def __init__(self, conn: ladybug.Connection):
+        self._conn = conn
+
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result = self._conn.execute(cypher, params or {})
+        return _rows(result)
+
+
+def _rows(result, limit: int | None = None) -> list[dict[str, Any]]:
+    cols = result.get_column_names()
+    rows = []
+    while result.has_next() and (limit is None or len(rows) < limit):
+        rows.append(dict(zip(cols, (_normalise(v) for v in result.get_next()))))
+    return rows
+
+
+class EmbeddedStore(Store):
+    backend = "embedded"
+
+    def __init__(self, data_dir: str | Path | None = None, *, read_only: bool = False,
+                 lock_wait: float = 10.0):
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.read_only = read_only
+        self.path = self.data_dir / DB_FILE
+        if not read_only:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StoreError(f"no embedded database at {self.path}: load data first (chaingraph load)")
+        self._db = self._open(lock_wait)
+        self._conn = ladybug.Connection(self._db)
+        if not read_only:
+            self.create_schema()
+
+    def _open(self, lock_wait: float) -> ladybug.Database:
+        deadline = time.monotonic() + lock_wait
+        while True:
+            try:
+                return ladybug.Database(str(self.path), read_only=self.read_only)
+            except RuntimeError as exc:
+                if "lock" not in str(exc).lower():
+                    raise StoreError(f"cannot open {self.path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    holder = re.search(r"PID (\d+)", str(exc))
+                    who = f"process {holder.group(1)}" if holder else "another process"
+                    raise StoreLocked(
+                        f"数据库正被其他进程写入 / the embedded database {self.path} is held by {who} "
+                        f"(waited {lock_wait:.0f} s). Only one process may write to it at a time: stop "
+                        f"that process (e.g. the app) or import through the app's 数据导入 page.") from exc
+                time.sleep(0.2)
+
+    def describe(self) -> str:
+        return f"embedded LadybugDB {ladybug.__version__} at {self.path.resolve()}"
+
+    def label_of(self, var: str) -> str:
+        return f"label({var})"
+
+    def type_of(self, var: str) -> str:
+        return f"label({var})"
+
+    def create_schema(self) -> None:
+        for stmt in schema.ladybug_ddl():
+            self._conn.execute(stmt)
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None, *,
+             timeout: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        self._conn.set_query_timeout(int(timeout * 1000) if timeout else 0)
+        try:
+            return _rows(self._conn.execute(cypher, params or {}), limit)
+        except RuntimeError as exc:
+            raise _map_error(exc) from exc
+        finally:
+            if timeout:
+                self._conn.set_query_timeout(0)
+
+    @contextmanager
+    def read_only_view(self) -> Iterator["EmbeddedStore"]:
+        """A separate read-only open of the same file: LadybugDB refuses any write through it."""
+        if self.read_only:
+            yield self
+            return
+        view = EmbeddedStore(self.data_dir, read_only=True)
+        try:
+            yield view
+        finally:
+            view.close()
+
+    def write(self, work: Callable[[_LadybugTx], Any]) -> Any:
+        if self.read_only:
+            raise ReadOnlyViolation(f"the embedded store at {self.path} is open read-only")
+        self._conn.execute("BEGIN TRANSACTION")
+        try:
+            result = work(_LadybugTx(self._conn))
+        except BaseException as exc:
+            # A failed statement already aborts LadybugDB's transaction; roll back whatever is left.
+            try:
+                self._conn.execute("ROLLBACK")
+            except RuntimeError:
+                pass
+            if isinstance(exc, RuntimeError) and not isinstance(exc, StoreError):
+                raise _map_error(exc) from exc
+            raise
+        try:
+            self._conn.execute("COMMIT")
+        except RuntimeError as exc:
+            raise _map_error(exc) from exc
+        return result
+
+    def close(self) -> None:
+        conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)
+        if conn is not None:
+            conn.close()
+            self._conn = None
+        if db is not None:
+            db.close()
+            self._db = None

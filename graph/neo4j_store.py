@@ -1,0 +1,149 @@
+"""Neo4j store through the official driver: one server, a cluster or Aura (bolt://, neo4j://, neo4j+s://).
+
+Reads go through ``execute_read`` and writes through ``execute_write`` (managed transactions the
+driver retries on transient errors, so a write's work function must be safe to re-run: ours are
+MERGE-based).  Settings come from the environment only: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD,
+NEO4J_DATABASE.  The password is never part of any message.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import neo4j
+from neo4j import GraphDatabase, unit_of_work
+from neo4j import exceptions as neo4j_errors
+from neo4j.graph import Node, Path, Relationship
+
+from graph import schema
+from graph.store import (ConstraintViolation, QueryTimeout, ReadOnlyViolation, Store, StoreError,
+                         StoreUnavailable)
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, Node):
+        labels = sorted(value.labels)
+        out = {"_label": labels[0] if labels else "", "_key": value.element_id}
+        out.update(dict(value))
+        return out
+    if isinstance(value, Relationship):
+        out = {"_type": value.type, "_src": value.start_node.element_id, "_dst": value.end_node.element_id}
+        out.update(dict(value))
+        return out
+    if isinstance(value, Path):
+        return {"_nodes": [_normalise(n) for n in value.nodes],
+                "_rels": [_normalise(r) for r in value.relationships]}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):  # neo4j.time types
+        return value.iso_format()
+    return value
+
+
+def _map_error(exc: Exception) -> Exception:
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, neo4j_errors.ConstraintError):
+        return ConstraintViolation(f"duplicate id: {exc.message}")
+    if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired)):
+        return StoreUnavailable(f"Neo4j is not reachable: {exc}")
+    if isinstance(exc, neo4j_errors.AuthError):
+        return StoreUnavailable("Neo4j refused the credentials (check NEO4J_USER / NEO4J_PASSWORD)")
+    if isinstance(exc, neo4j_errors.Neo4jError):
+        code = exc.code or ""
+        if "TransactionTimedOut" in code or "Terminated" in code:
+            return QueryTimeout(f"query stopped by the timeout: {exc.message}")
+        if "Forbidden" in code or "AccessMode" in code or "WriteOnReadOnly" in code:
+            return ReadOnlyViolation(f"refused by Neo4j's read-only mode: {exc.message}")
+        return StoreError(f"{code}: {exc.message}")
+    if isinstance(exc, neo4j_errors.DriverError):
+        return StoreUnavailable(f"Neo4j driver error: {exc}")
+    return exc
+
+
+class _Neo4jTx:
+    def __init__(self, tx: neo4j.ManagedTransaction):
+        self._tx = tx
+
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        result = self._tx.run(cypher, params or {})
+        return [{k: _normalise(v) for k, v in rec.items()} for rec in result]
+
+
+class Neo4jStore(Store):
+    backend = "neo4j"
+
+    def __init__(self, uri: str | None = None, user: str | None = None, password: str | None = None,
+                 database: str | None = None, *, read_only: bool = False):
+        self.uri = uri or os.environ.get("NEO4J_URI", "bolt://localhost:7687")
+        user = user if user is not None else os.environ.get("NEO4J_USER", "neo4j")
+        password = password if password is not None else os.environ.get("NEO4J_PASSWORD", "")
+        self.database = database or os.environ.get("NEO4J_DATABASE") or None
+        self.read_only = read_only
+        auth = (user, password) if password else None
+        try:
+            self._driver = GraphDatabase.driver(self.uri, auth=auth)
+            self._driver.verify_connectivity()
+        except Exception as exc:
+            raise _map_error(exc) from exc
+        if not read_only:
+            self.create_schema()
+
+    def describe(self) -> str:
+        return f"Neo4j at {self.uri}" + (f" (database {self.database})" if self.database else "")
+
+    def _session(self, access: str):
+        return self._driver.session(database=self.database, default_access_mode=access)
+
+    def create_schema(self) -> None:
+        for stmt in schema.neo4j_ddl():
+            self._driver.execute_query(stmt, database_=self.database)
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None, *,
+             timeout: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        @unit_of_work(timeout=timeout)
+        def work(tx):
+            rows = []
+            result = tx.run(cypher, params or {})
+            for record in result:
+                if limit is not None and len(rows) >= limit:
+                    break
+                rows.append({k: _normalise(v) for k, v in record.items()})
+            result.consume()
+            return rows
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                return session.execute_read(work)
+        except Exception as exc:
+            raise _map_error(exc) from exc
+
+    @contextmanager
+    def read_only_view(self) -> Iterator["Neo4jStore"]:
+        """Reads already run in READ access mode transactions, which Neo4j keeps from writing."""
+        yield self
+
+    def write(self, work: Callable[[_Neo4jTx], Any]) -> Any:
+        if self.read_only:
+            raise ReadOnlyViolation(f"the Neo4j store at {self.uri} is open read-only")
+        try:
+            with self._session(neo4j.WRITE_ACCESS) as session:
+                return session.execute_write(lambda tx: work(_Neo4jTx(tx)))
+        except Exception as exc:
+            raise _map_error(exc) from exc
+
+    def clear(self) -> None:
+        # Batched so a large graph does not need one huge transaction's memory.
+        while True:
+            done = self.write(lambda tx: tx.run(
+                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c")[0]["c"])
+            if done == 0:
+                return
+
+    def close(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+            self._driver = None

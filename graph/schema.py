@@ -1,0 +1,226 @@
+"""The one schema registry: every label, relationship type and property of the ChainGraph model.
+
+Both stores' schemas (LadybugDB DDL, Neo4j constraints and indexes), the loaders' validation
+and the native file templates are all generated from the declarations below, so the model is
+written once.  docs/model.md is the human-readable view of the same registry.
+
+Portability choices (LadybugDB's Cypher is narrower than Neo4j's):
+- every node has a string ``id`` that is unique across the whole graph (not only per label),
+  so a relationship file needs only ``from``/``to`` ids;
+- dates are stored as ISO ``YYYY-MM-DD`` strings (they sort and compare the same in both
+  engines; LadybugDB has no ``date().year``), and where analyses group by year the year is
+  stored too, derived by the loader from the date (``derived_from``);
+- lists are ``STRING[]`` in LadybugDB and string lists in Neo4j.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Property kinds -> LadybugDB column type.
+LADYBUG_TYPES = {"str": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN",
+                 "date": "STRING", "list": "STRING[]"}
+
+
+@dataclass(frozen=True)
+class Prop:
+    name: str
+    kind: str = "str"                     # str | int | float | bool | date | list
+    required: bool = False
+    allowed: tuple[str, ...] | None = None  # allowed values (for str, or each list item)
+    minimum: float | None = None
+    maximum: float | None = None
+    zh: str = ""                          # Chinese column header, also accepted on input
+    aliases: tuple[str, ...] = ()         # further accepted headers
+    derived_from: str | None = None       # e.g. signed_year derived from signed_date
+
+    def __post_init__(self):
+        if self.kind not in LADYBUG_TYPES:
+            raise ValueError(f"unknown property kind {self.kind!r} for {self.name}")
+
+
+@dataclass(frozen=True)
+class NodeLabel:
+    name: str
+    zh: str
+    props: tuple[Prop, ...]
+    description: str = ""
+
+    def prop(self, name: str) -> Prop | None:
+        return next((p for p in self.props if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class RelType:
+    name: str
+    zh: str
+    pairs: tuple[tuple[str, str], ...]    # allowed (from label, to label)
+    props: tuple[Prop, ...] = ()
+    description: str = ""
+
+    def prop(self, name: str) -> Prop | None:
+        return next((p for p in self.props if p.name == name), None)
+
+
+ID = Prop("id", required=True, zh="编号", aliases=("ID", "编码", "标识"))
+NAME = Prop("name", required=True, zh="名称",
+            aliases=("企业名称", "单位名称", "机构名称", "项目名称", "组织名称", "诉求", "名字"))
+SAMPLE = Prop("sample", "bool", zh="示例",
+              aliases=("是否示例",))  # true for illustrative entities that stand for article totals
+SOURCE = Prop("source", zh="来源")
+COMMON = (ID, NAME, SAMPLE, SOURCE)
+
+STAGES = ("上游", "中游", "下游")
+ENTERPRISE_KINDS = ("链主", "龙头", "专精特新", "高新技术企业", "科技型中小企业", "一般", "上市公司")
+PROJECT_STATUSES = ("签约", "落地", "在建", "投产")
+DEMAND_STATUSES = ("待办", "办理中", "已解决")
+DEMAND_CATEGORIES = ("用工", "融资", "审批", "土地", "能耗", "子女入学", "政务服务", "物流", "人才", "其他")
+LEVELS = ("国家级", "自治区级", "市级", "园区级")
+
+NODE_LABELS: tuple[NodeLabel, ...] = (
+    NodeLabel("Alliance", "产业链党建联合体", COMMON + (
+        Prop("name_en", zh="英文名"),
+        Prop("theme", zh="主题"),
+        Prop("founded_year", "int", minimum=1949, maximum=2100, zh="组建年份"),
+        Prop("description", zh="说明"),
+    )),
+    NodeLabel("Chain", "产业链", COMMON + (
+        Prop("name_en", zh="英文名"),
+        Prop("category", zh="门类"),
+        Prop("description", zh="说明"),
+    )),
+    NodeLabel("Segment", "产业链环节", COMMON + (
+        Prop("stage", allowed=STAGES, zh="环节位置", aliases=("上中下游",)),
+        Prop("order", "int", minimum=0, maximum=1000, zh="顺序"),
+        Prop("description", zh="说明"),
+    )),
+    NodeLabel("Enterprise", "企业", COMMON + (
+        Prop("in_zone", "bool", required=True, zh="是否园区企业", aliases=("园区内",)),
+        Prop("short_name", zh="简称"),
+        Prop("park", zh="所在园区"),
+        Prop("region", zh="所在地区"),
+        Prop("credit_code", zh="统一社会信用代码", aliases=("信用代码",)),
+        Prop("listed_code", zh="股票代码"),
+        Prop("kind", allowed=ENTERPRISE_KINDS, zh="企业类型"),
+        Prop("chain_enterprise", "bool", zh="链上企业"),
+        Prop("staff", "int", minimum=0, maximum=10_000_000, zh="员工人数"),
+        Prop("party_members", "int", minimum=0, maximum=10_000_000, zh="党员人数"),
+        Prop("rd_investment", "float", minimum=0, maximum=100_000, zh="研发投入(亿元)"),
+        Prop("honours", "list", zh="荣誉"),
+        Prop("founded", "date", zh="成立日期"),
+        Prop("description", zh="说明"),
+    )),
+    NodeLabel("PartyOrg", "党组织", COMMON + (
+        Prop("org_type", allowed=("党委", "党总支", "党支部", "联合党支部", "功能型党支部"), zh="组织类型"),
+        Prop("form", allowed=("单独组建", "联合组建"), zh="组建方式"),
+        Prop("sector", allowed=("机关", "非公企业", "国有企业", "事业单位", "科研院所"), zh="领域"),
+        Prop("members", "int", minimum=0, maximum=1_000_000, zh="党员人数"),
+        Prop("honour", zh="荣誉称号"),
+        Prop("honour_level", allowed=LEVELS, zh="荣誉级别"),
+        Prop("honour_year", "int", minimum=1949, maximum=2100, zh="荣誉年份"),
+        Prop("model_branch", "bool", zh="模范支部示范点"),
+    )),
+    NodeLabel("Institute", "科研机构/平台", COMMON + (
+        Prop("kind", allowed=("科研机构", "高校", "科创平台", "孵化基地", "新型研发机构", "重点实验室",
+                              "工程技术研究中心"), zh="类型"),
+        Prop("level", allowed=LEVELS, zh="级别"),
+        Prop("in_zone", "bool", zh="是否园区内"),
+        Prop("description", zh="说明"),
+    )),
+    NodeLabel("TalentStation", "人才站点", COMMON + (
+        Prop("kind", required=True, allowed=("院士专家工作站", "博士创新实践基地", "科普示范基地",
+                                             "博士后科研工作站"), zh="类型"),
+        Prop("level", allowed=LEVELS, zh="级别"),
+        Prop("established_year", "int", minimum=1949, maximum=2100, zh="建成年份"),
+    )),
+    NodeLabel("Project", "投资项目", COMMON + (
+        Prop("status", required=True, allowed=PROJECT_STATUSES, zh="状态"),
+        Prop("investment", "float", minimum=0, maximum=100_000, zh="协议投资额(亿元)", aliases=("投资额",)),
+        Prop("signed_date", "date", zh="签约日期"),
+        Prop("signed_year", "int", minimum=1949, maximum=2100, zh="签约年份", derived_from="signed_date"),
+        Prop("landed_date", "date", zh="落地日期"),
+        Prop("landed_year", "int", minimum=1949, maximum=2100, zh="落地年份", derived_from="landed_date"),
+        Prop("key_project", "bool", zh="重点项目"),
+    )),
+    NodeLabel("Demand", "企业诉求", COMMON + (
+        Prop("category", required=True, allowed=DEMAND_CATEGORIES, zh="类别"),
+        Prop("status", required=True, allowed=DEMAND_STATUSES, zh="状态"),
+        Prop("raised_date", "date", zh="提出日期"),
+        Prop("resolved_date", "date", zh="办结日期"),
+        Prop("days_to_close", "int", minimum=0, maximum=100_000, zh="办结天数",
+             derived_from="raised_date..resolved_date"),
+    )),
+    NodeLabel("Product", "产品", COMMON + (
+        Prop("category", zh="门类"),
+    ), "Products of the public ChainKnowledgeGraph dataset (产品), finer than a chain segment."),
+)
+
+REL_TYPES: tuple[RelType, ...] = (
+    RelType("MEMBER_OF", "成员", (("Enterprise", "Alliance"), ("Institute", "Alliance")),
+            (Prop("role", allowed=("牵头单位", "成员单位"), zh="角色"),)),
+    RelType("COVERS", "覆盖", (("Alliance", "Chain"),)),
+    RelType("PART_OF", "属于", (("Segment", "Chain"), ("Chain", "Chain"))),
+    RelType("FEEDS", "供给(上游→下游)", (("Segment", "Segment"), ("Product", "Product"))),
+    RelType("IN_SEGMENT", "所处环节", (("Enterprise", "Segment"), ("Project", "Segment"),
+                                      ("Enterprise", "Chain"))),
+    RelType("SUPPLIES", "供应", (("Enterprise", "Enterprise"),),
+            (Prop("product", zh="产品"), Prop("weight", "float", minimum=0, maximum=1, zh="权重"))),
+    RelType("SUBSIDIARY_OF", "子公司", (("Enterprise", "Enterprise"),),
+            (Prop("share", "float", minimum=0, maximum=1, zh="持股比例"),)),
+    RelType("BASED_IN", "设在", (("PartyOrg", "Enterprise"), ("PartyOrg", "Institute"))),
+    RelType("COOPERATES_WITH", "产学研合作", (("Institute", "Enterprise"),), (Prop("topic", zh="合作内容"),)),
+    RelType("HOSTED_BY", "依托", (("TalentStation", "Enterprise"), ("TalentStation", "Institute"))),
+    RelType("SERVES", "服务", (("Institute", "Chain"), ("TalentStation", "Chain"), ("Institute", "Segment"))),
+    RelType("INVESTED_BY", "投资方", (("Project", "Enterprise"),)),
+    RelType("REFERRED_BY", "以商招商引荐", (("Project", "Enterprise"),)),
+    RelType("RAISED_BY", "提出", (("Demand", "Enterprise"),)),
+    RelType("MAKES", "主营产品", (("Enterprise", "Product"),),
+            (Prop("weight", "float", minimum=0, maximum=1, zh="收入占比"),)),
+    RelType("SUBTYPE_OF", "产品小类", (("Product", "Product"),)),
+)
+
+LABELS = {n.name: n for n in NODE_LABELS}
+RELS = {r.name: r for r in REL_TYPES}
+
+
+def check_label(name: str) -> NodeLabel:
+    """Labels and types that come from users are checked against the model before use in Cypher."""
+    if name not in LABELS:
+        raise ValueError(f"unknown label {name!r}; known: {', '.join(LABELS)}")
+    return LABELS[name]
+
+
+def check_rel_type(name: str) -> RelType:
+    if name not in RELS:
+        raise ValueError(f"unknown relationship type {name!r}; known: {', '.join(RELS)}")
+    return RELS[name]
+
+
+def ladybug_ddl() -> list[str]:
+    """LadybugDB needs a declared schema: a node table per label, a rel table per type."""
+    stmts = []
+    for label in NODE_LABELS:
+        cols = ", ".join(f"{_quote(p.name)} {LADYBUG_TYPES[p.kind]}" for p in label.props if p.name != "id")
+        stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {label.name}(id STRING PRIMARY KEY, {cols})")
+    for rel in REL_TYPES:
+        parts = [f"FROM {a} TO {b}" for a, b in rel.pairs]
+        parts += [f"{_quote(p.name)} {LADYBUG_TYPES[p.kind]}" for p in rel.props]
+        stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rel.name}({', '.join(parts)})")
+    return stmts
+
+
+def neo4j_ddl() -> list[str]:
+    """Neo4j: a uniqueness constraint on id and an index on name for every label."""
+    stmts = []
+    for label in NODE_LABELS:
+        low = label.name.lower()
+        stmts.append(f"CREATE CONSTRAINT {low}_id IF NOT EXISTS FOR (n:{label.name}) REQUIRE n.id IS UNIQUE")
+        stmts.append(f"CREATE INDEX {low}_name IF NOT EXISTS FOR (n:{label.name}) ON (n.name)")
+    return stmts
+
+
+RESERVED = {"order", "kind", "level", "from", "to"}
+
+
+def _quote(name: str) -> str:
+    # `order` is a keyword in both dialects; backticks are accepted by both.
+    return f"`{name}`" if name in RESERVED else name

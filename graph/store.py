@@ -1,0 +1,173 @@
+"""The store protocol the rest of ChainGraph uses, and the Cypher both backends share.
+
+Notes for query-library authors — LadybugDB (embedded) differs from Neo4j, measured:
+- no ``SET n += map`` / ``SET n = map``: upserts spell out ``SET n.a = row.a, …`` (see ``upsert_nodes_cypher``);
+- no ``REMOVE``: set the property to NULL instead;
+- one label per node; no label-less scans or ``WHERE n:Label`` filters: name the label in the pattern;
+- ``type(r)`` / ``labels(n)`` are ``label(r)`` / ``label(n)`` there: results are normalised here, so
+  queries that need the label should return it through ``{label_fn}`` templating (``Store.label_fn``);
+- no ``id()`` / ``elementId()``: use the ``id`` property;
+- no ``CALL {}`` subqueries, list/pattern comprehensions or map projections;
+- variable-length matches may repeat a relationship: return DISTINCT endpoints, never count paths;
+- ``substring`` is 1-based and ``toString``/``split``/``date().year`` are missing: format in Python;
+- batch relationship loads use two separate ``MATCH`` clauses, never the comma form (1000× slower).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol
+
+from graph import schema
+
+
+class StoreError(RuntimeError):
+    """Base of every store error; the message is meant for users."""
+
+
+class ConstraintViolation(StoreError):
+    pass
+
+
+class StoreLocked(StoreError):
+    pass
+
+
+class StoreUnavailable(StoreError):
+    pass
+
+
+class QueryTimeout(StoreError):
+    pass
+
+
+class ReadOnlyViolation(StoreError):
+    pass
+
+
+class Tx(Protocol):
+    def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+
+def upsert_nodes_cypher(label: str, columns: Iterable[str]) -> str:
+    """MERGE on id, then SET each given column: the common subset of both dialects."""
+    node = schema.check_label(label)
+    sets = []
+    for col in columns:
+        if col == "id":
+            continue
+        if node.prop(col) is None:
+            raise ValueError(f"{label} has no property {col!r}")
+        sets.append(f"n.{schema._quote(col)} = row.{schema._quote(col)}")
+    set_clause = (" SET " + ", ".join(sets)) if sets else ""
+    return f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}){set_clause}"
+
+
+def upsert_rels_cypher(rel_type: str, from_label: str, to_label: str, columns: Iterable[str]) -> str:
+    rel = schema.check_rel_type(rel_type)
+    schema.check_label(from_label)
+    schema.check_label(to_label)
+    if (from_label, to_label) not in rel.pairs:
+        raise ValueError(f"{rel_type} does not connect {from_label} to {to_label}")
+    sets = []
+    for col in columns:
+        if rel.prop(col) is None:
+            raise ValueError(f"{rel_type} has no property {col!r}")
+        sets.append(f"r.{schema._quote(col)} = row.{schema._quote(col)}")
+    set_clause = (" SET " + ", ".join(sets)) if sets else ""
+    # Two MATCH clauses, not the comma form: LadybugDB plans the comma form as a cross product.
+    return (f"UNWIND $rows AS row MATCH (a:{from_label} {{id: row.`from`}}) "
+            f"MATCH (b:{to_label} {{id: row.`to`}}) MERGE (a)-[r:{rel_type}]->(b){set_clause}")
+
+
+class Store(ABC):
+    """One graph store. Reads return lists of plain dicts (nodes and relationships normalised)."""
+
+    backend: str = ""
+    BATCH = 5000
+
+    @abstractmethod
+    def read(self, cypher: str, params: dict[str, Any] | None = None, *,
+             timeout: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Run a read query; result rows as dicts keyed by column name (at most ``limit`` of them)."""
+
+    @abstractmethod
+    def read_only_view(self) -> ContextManager["Store"]:
+        """A view of this store that the engine itself keeps from writing (for the console)."""
+
+    @abstractmethod
+    def write(self, work: Callable[[Tx], Any]) -> Any:
+        """Run ``work(tx)`` in one write transaction: all of it commits, or none of it."""
+
+    @abstractmethod
+    def create_schema(self) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the store is (path or URI), never a password."""
+
+    def label_of(self, var: str) -> str:
+        """Cypher expression for a node's (single) label: ``labels(n)[0]`` vs ``label(n)``."""
+        return f"labels({var})[0]"
+
+    def type_of(self, var: str) -> str:
+        return f"type({var})"
+
+    def upsert_nodes(self, tx: Tx, label: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cypher = upsert_nodes_cypher(label, rows[0].keys())
+        for start in range(0, len(rows), self.BATCH):
+            tx.run(cypher, {"rows": rows[start:start + self.BATCH]})
+
+    def upsert_rels(self, tx: Tx, rel_type: str, from_label: str, to_label: str,
+                    rows: list[dict[str, Any]]) -> None:
+        """rows carry ``from`` and ``to`` ids plus the relationship's properties."""
+        if not rows:
+            return
+        cols = [c for c in rows[0] if c not in ("from", "to")]
+        cypher = upsert_rels_cypher(rel_type, from_label, to_label, cols)
+        for start in range(0, len(rows), self.BATCH):
+            tx.run(cypher, {"rows": rows[start:start + self.BATCH]})
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = {n.name: self.read(f"MATCH (n:{n.name}) RETURN count(n) AS c")[0]["c"]
+                 for n in schema.NODE_LABELS}
+        rels = {r.name: self.read(f"MATCH ()-[r:{r.name}]->() RETURN count(r) AS c")[0]["c"]
+                for r in schema.REL_TYPES}
+        return {"nodes": nodes, "relationships": rels}
+
+    def existing_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """Which of these ids exist already, and under which label."""
+        wanted = list(set(ids))
+        found: dict[str, str] = {}
+        if not wanted:
+            return found
+        for label in schema.NODE_LABELS:
+            for row in self.read(f"UNWIND $ids AS i MATCH (n:{label.name} {{id: i}}) RETURN n.id AS id",
+                                 {"ids": wanted}):
+                found[row["id"]] = label.name
+        return found
+
+    def clear(self) -> None:
+        def work(tx: Tx) -> None:
+            for label in schema.NODE_LABELS:
+                tx.run(f"MATCH (n:{label.name}) DETACH DELETE n")
+        self.write(work)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@contextmanager
+def opened(store: Store) -> Iterator[Store]:
+    try:
+        yield store
+    finally:
+        store.close()

@@ -1,0 +1,159 @@
+"""Validate and load files into a store: all-or-nothing, idempotent, with a summary.
+
+``validate_paths`` reads and checks without writing.  ``load_paths`` writes every valid row in one
+transaction (MERGE on id, so loading the same files twice changes nothing) or, when anything is
+invalid and ``skip_invalid`` is off, writes nothing and raises ``LoadRejected`` with all problems.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from graph.store import Store, Tx
+from loaders.plan import LoadPlan, Row, build_plan
+from loaders.problems import LoadRejected, Problem
+from loaders.readers import ReadError, Table, read_tables
+
+Progress = Callable[[str, int, int], None]   # (what, done, total)
+
+
+@dataclass
+class LoadSummary:
+    before: dict[str, dict[str, int]]
+    after: dict[str, dict[str, int]]
+    rows: dict[str, int] = field(default_factory=dict)      # rows written per label / type
+    rejected: list[Problem] = field(default_factory=list)
+    reject_files: list[Path] = field(default_factory=list)
+
+    def table(self) -> list[dict[str, Any]]:
+        """Per label/type: rows in the input, created, updated (= rows that matched existing)."""
+        out = []
+        for kind in ("nodes", "relationships"):
+            for name, rows in sorted(self.rows.items()):
+                if name not in self.after[kind]:
+                    continue
+                created = self.after[kind][name] - self.before[kind][name]
+                out.append({"kind": kind, "name": name, "rows": rows, "created": created,
+                            "updated": rows - created})
+        return out
+
+
+# Files in a data folder that are documentation or code, not data.
+NOT_DATA = {".md", ".yaml", ".yml", ".py", ".pdf"}
+
+
+def expand_paths(paths: list[str | Path]) -> list[Path]:
+    """Files as given; a directory contributes its files sorted by name (an unsupported one is
+    reported, not skipped silently), leaving out hidden files, documentation and reject files."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir()
+                            if p.is_file() and p.suffix.lower() not in NOT_DATA
+                            and not p.name.endswith(".rejects.csv") and not p.name.startswith((".", "~$")))
+        else:
+            files.append(path)
+    return files
+
+
+def read_all(paths: list[str | Path], *, encoding: str | None = None,
+             sheet: str | None = None) -> tuple[list[Table], list[Problem]]:
+    tables, problems = [], []
+    files = expand_paths(paths)
+    if not files:
+        problems.append(Problem(", ".join(str(p) for p in paths), None, None, "no data files found / 未找到数据文件"))
+    for path in files:
+        try:
+            tables += read_tables(path, sheet=sheet, encoding=encoding)
+        except ReadError as exc:
+            problems.append(exc.problem)
+    return tables, problems
+
+
+def validate_paths(store: Store, paths: list[str | Path], *, encoding: str | None = None,
+                   sheet: str | None = None, mapping: str | Path | None = None) -> LoadPlan:
+    if mapping is not None:
+        from loaders.mapping import tables_from_mapping
+        pairs, problems = tables_from_mapping(mapping, paths, encoding=encoding)
+    else:
+        tables, problems = read_all(paths, encoding=encoding, sheet=sheet)
+        pairs = [(t, None) for t in tables]
+    plan = build_plan(pairs, store.existing_ids)
+    plan.problems = problems + plan.problems
+    return plan
+
+
+def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = False,
+               encoding: str | None = None, sheet: str | None = None, mapping: str | Path | None = None,
+               progress: Progress | None = None) -> LoadSummary:
+    plan = validate_paths(store, paths, encoding=encoding, sheet=sheet, mapping=mapping)
+    problems = plan.all_problems()
+    if problems and not skip_invalid:
+        raise LoadRejected(problems)
+    if plan.problems and skip_invalid:
+        # A file-level problem (unreadable file, bad header) has no valid rows to keep: still refuse,
+        # since skipping a whole file silently would lose it.
+        raise LoadRejected(plan.problems)
+    summary = write_plan(store, plan, progress)
+    summary.rejected = problems
+    if plan.rejected:
+        summary.reject_files = write_reject_files(plan.rejected, expand_paths(paths))
+    return summary
+
+
+def write_plan(store: Store, plan: LoadPlan, progress: Progress | None = None) -> LoadSummary:
+    nodes, rels = plan.nodes(), plan.rels()
+    total = sum(len(r) for r in nodes.values()) + sum(len(r) for r in rels.values())
+    before = store.counts()
+
+    def work(tx: Tx) -> None:
+        done = 0
+        for label, rows in nodes.items():
+            for group in _same_columns(rows):
+                store.upsert_nodes(tx, label, group)
+                done += len(group)
+                if progress:
+                    progress(label, done, total)
+        for (rel_type, from_label, to_label), rows in rels.items():
+            for group in _same_columns(rows):
+                store.upsert_rels(tx, rel_type, from_label, to_label, group)
+                done += len(group)
+                if progress:
+                    progress(rel_type, done, total)
+    store.write(work)
+    rows: dict[str, int] = {label: len(r) for label, r in nodes.items()}
+    for (rel_type, _, _), r in rels.items():
+        rows[rel_type] = rows.get(rel_type, 0) + len(r)
+    return LoadSummary(before, store.counts(), rows)
+
+
+def _same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """UNWIND batches need one shape: group rows (from different files) by their columns."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())
+
+
+def write_reject_files(rejected: list[Row], inputs: list[Path]) -> list[Path]:
+    """Rejected rows with their reasons, one ``NAME.rejects.csv`` beside each input file."""
+    by_source: dict[str, list[Row]] = {}
+    for row in rejected:
+        by_source.setdefault(row.source, []).append(row)
+    written = []
+    for source, rows in by_source.items():
+        file_name = source.split("[", 1)[0]
+        folder = next((p.parent for p in inputs if p.name == file_name), Path("."))
+        target = folder / (source.replace("[", ".").replace("]", "") + ".rejects.csv")
+        header = rows[0].table_header
+        with target.open("w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["row", "problems", *header])
+            for row in sorted(rows, key=lambda r: r.number):
+                writer.writerow([row.number, "; ".join(f"{p.column or ''}: {p.reason}" for p in row.problems),
+                                 *row.cells])
+        written.append(target)
+    return written
