@@ -116,23 +116,30 @@ def validate(obj: Context, paths, mapping, encoding, sheet):
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--mapping", default=None, help="YAML mapping file for a layout other than the native one.")
 @click.option("--skip-invalid", is_flag=True, help="Write the valid rows; put rejected rows in NAME.rejects.csv.")
+@click.option("--rejects-dir", default=None, help="Folder for the reject files (default: beside each input).")
 @click.option("--encoding", default=None, help="Force a text encoding (utf-8, gbk, gb18030…).")
 @click.option("--sheet", default=None, help="Read only this sheet of each workbook.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def load(obj: Context, paths, mapping, skip_invalid, encoding, sheet, fmt):
+def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, sheet, fmt):
     """Validate, then load files in one transaction (all or nothing). 导入"""
     from rich.progress import Progress
     from loaders.load import load_paths
     from loaders.problems import LoadRejected, report
-    with obj.store() as store, Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+    interactive = sys.stderr.isatty()
+    with obj.store() as store, Progress(transient=True, disable=not interactive) as bar:
         task = bar.add_task("loading", total=None)
+        shown = {"tenth": -1}
 
         def progress(what, done, total):
             bar.update(task, description=f"writing {what}", completed=done, total=total)
+            tenth = done * 10 // max(total, 1)
+            if not interactive and tenth > shown["tenth"]:   # plain lines for logs and scripts
+                shown["tenth"] = tenth
+                click.echo(f"writing {what}: {done}/{total} rows ({done * 100 // max(total, 1)}%)", err=True)
         try:
             summary = load_paths(store, list(paths), skip_invalid=skip_invalid, encoding=encoding, sheet=sheet,
-                                 mapping=mapping, progress=progress)
+                                 mapping=mapping, progress=progress, rejects_dir=rejects_dir)
         except LoadRejected as exc:
             fail(report(exc.problems, limit=200), EXIT_INVALID)
     if summary.rejected:

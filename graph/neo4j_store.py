@@ -85,7 +85,8 @@ class Neo4jStore(Store):
         self.read_only = read_only
         auth = (user, password) if password else None
         try:
-            self._driver = GraphDatabase.driver(self.uri, auth=auth)
+            # Notifications (e.g. "type does not exist yet" on an empty graph) are noise for users.
+            self._driver = GraphDatabase.driver(self.uri, auth=auth, notifications_min_severity="OFF")
             self._driver.verify_connectivity()
         except Exception as exc:
             raise _map_error(exc) from exc

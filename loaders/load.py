@@ -76,19 +76,22 @@ def read_all(paths: list[str | Path], *, encoding: str | None = None,
 def validate_paths(store: Store, paths: list[str | Path], *, encoding: str | None = None,
                    sheet: str | None = None, mapping: str | Path | None = None) -> LoadPlan:
     if mapping is not None:
-        from loaders.mapping import tables_from_mapping
-        pairs, problems = tables_from_mapping(mapping, paths, encoding=encoding)
+        from loaders.mapping import MappingError, tables_from_mapping
+        try:
+            triples, problems = tables_from_mapping(mapping, paths, encoding=encoding, store=store)
+        except MappingError as exc:
+            triples, problems = [], [Problem(Path(mapping).name, None, None, str(exc).split(": ", 1)[-1])]
     else:
         tables, problems = read_all(paths, encoding=encoding, sheet=sheet)
-        pairs = [(t, None) for t in tables]
-    plan = build_plan(pairs, store.existing_ids)
+        triples = [(t, None, None) for t in tables]
+    plan = build_plan(triples, store.existing_ids)
     plan.problems = problems + plan.problems
     return plan
 
 
 def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = False,
                encoding: str | None = None, sheet: str | None = None, mapping: str | Path | None = None,
-               progress: Progress | None = None) -> LoadSummary:
+               progress: Progress | None = None, rejects_dir: str | Path | None = None) -> LoadSummary:
     plan = validate_paths(store, paths, encoding=encoding, sheet=sheet, mapping=mapping)
     problems = plan.all_problems()
     if problems and not skip_invalid:
@@ -100,7 +103,7 @@ def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = Fa
     summary = write_plan(store, plan, progress)
     summary.rejected = problems
     if plan.rejected:
-        summary.reject_files = write_reject_files(plan.rejected, expand_paths(paths))
+        summary.reject_files = write_reject_files(plan.rejected, expand_paths(paths), rejects_dir)
     return summary
 
 
@@ -111,18 +114,18 @@ def write_plan(store: Store, plan: LoadPlan, progress: Progress | None = None) -
 
     def work(tx: Tx) -> None:
         done = 0
-        for label, rows in nodes.items():
+        steps = [(label, lambda batch, label=label: store.upsert_nodes(tx, label, batch), rows)
+                 for label, rows in nodes.items()]
+        steps += [(key[0], lambda batch, key=key: store.upsert_rels(tx, *key, batch), rows)
+                  for key, rows in rels.items()]
+        for name, upsert, rows in steps:
             for group in _same_columns(rows):
-                store.upsert_nodes(tx, label, group)
-                done += len(group)
-                if progress:
-                    progress(label, done, total)
-        for (rel_type, from_label, to_label), rows in rels.items():
-            for group in _same_columns(rows):
-                store.upsert_rels(tx, rel_type, from_label, to_label, group)
-                done += len(group)
-                if progress:
-                    progress(rel_type, done, total)
+                for start in range(0, len(group), store.BATCH):
+                    batch = group[start:start + store.BATCH]
+                    upsert(batch)
+                    done += len(batch)
+                    if progress:
+                        progress(name, done, total)
     store.write(work)
     rows: dict[str, int] = {label: len(r) for label, r in nodes.items()}
     for (rel_type, _, _), r in rels.items():
@@ -138,15 +141,16 @@ def _same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-def write_reject_files(rejected: list[Row], inputs: list[Path]) -> list[Path]:
-    """Rejected rows with their reasons, one ``NAME.rejects.csv`` beside each input file."""
+def write_reject_files(rejected: list[Row], inputs: list[Path], out_dir: str | Path | None = None) -> list[Path]:
+    """Rejected rows with their reasons, one ``NAME.rejects.csv`` beside each input file (or in out_dir)."""
     by_source: dict[str, list[Row]] = {}
     for row in rejected:
         by_source.setdefault(row.source, []).append(row)
     written = []
     for source, rows in by_source.items():
         file_name = source.split("[", 1)[0]
-        folder = next((p.parent for p in inputs if p.name == file_name), Path("."))
+        folder = Path(out_dir) if out_dir else next((p.parent for p in inputs if p.name == file_name), Path("."))
+        folder.mkdir(parents=True, exist_ok=True)
         target = folder / (source.replace("[", ".").replace("]", "") + ".rejects.csv")
         header = rows[0].table_header
         with target.open("w", newline="", encoding="utf-8-sig") as fh:

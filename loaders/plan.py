@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from loaders.native import Target, resolve_header, target_for
 from loaders.problems import Problem
-from loaders.readers import Table
+from loaders.readers import CellError, Table
 from loaders.values import convert, is_blank
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
@@ -53,12 +53,16 @@ class LoadPlan:
         return dict(grouped)
 
 
-def build_plan(tables: list[tuple[Table, Target | None]],
+def build_plan(tables: list[tuple[Table, Target | None, list[str] | None]],
                lookup_existing: Callable[[list[str]], dict[str, str]]) -> LoadPlan:
-    """``tables`` pairs each table with its target (None: derive from the table's name)."""
+    """``tables``: (table, target, property per column); a None target is found from the table's name
+    and None properties from its header (native files); mappings give both."""
     plan = LoadPlan()
     node_tables, rel_tables = [], []
-    for table, target in tables:
+    for table, target, names in tables:
+        if names is not None:
+            (node_tables if target.label else rel_tables).append((table, target, names))
+            continue
         target = target or target_for(_stem(table.source))
         if target is None:
             plan.problems.append(Problem(table.source, None, None,
@@ -141,6 +145,9 @@ def _typed_rows(table: Table, target: Target, names: list[str | None]):
                 continue
             cell = cells[i] if i < len(cells) else None
             if name in ("from", "to", "from_label", "to_label"):
+                if isinstance(cell, CellError):
+                    row.problems.append(Problem(table.source, number, header_of[name], str(cell)))
+                    continue
                 value = None if is_blank(cell) else str(cell).strip()
                 if value is None and name in ("from", "to"):
                     row.problems.append(Problem(table.source, number, header_of[name], "required value missing / 必填"))

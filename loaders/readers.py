@@ -166,14 +166,20 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
                 if value is None:
                     raw = wf.cell(row=i, column=j + 1).value
                     if isinstance(raw, str) and raw.startswith("="):
-                        cells[j] = FormulaWithoutValue(raw)
+                        cells[j] = FormulaWithoutValue(
+                            f"formula {raw} has no computed value in the file: open and save it in Excel, "
+                            f"or paste values / 公式单元格没有计算结果")
             table.rows.append((i, cells))
         _drop_trailing_blank_rows(table)
         tables.append(table)
     return tables
 
 
-class FormulaWithoutValue(str):
+class CellError(str):
+    """A cell that cannot become a value; the string is the reason, reported at its row and column."""
+
+
+class FormulaWithoutValue(CellError):
     """A formula cell the workbook holds no computed value for (saved by a tool that does not compute)."""
 
 

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from graph.schema import Prop
-from loaders.readers import FormulaWithoutValue
+from loaders.readers import CellError
 
 TRUE = {"true", "1", "yes", "y", "t", "是", "对", "√", "✓"}
 FALSE = {"false", "0", "no", "n", "f", "否", "不是", "×"}
@@ -24,14 +24,13 @@ def is_blank(value: Any) -> bool:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True
-    return isinstance(value, str) and not isinstance(value, FormulaWithoutValue) and not value.strip()
+    return isinstance(value, str) and not isinstance(value, CellError) and not value.strip()
 
 
 def convert(prop: Prop, value: Any) -> Any:
     """The cell as the property's type, or None when blank; ValueError with a reason otherwise."""
-    if isinstance(value, FormulaWithoutValue):
-        raise ValueError(f"formula {value} has no computed value in the file: open and save it in Excel, "
-                         f"or paste values / 公式单元格没有计算结果")
+    if isinstance(value, CellError):
+        raise ValueError(str(value))
     if is_blank(value):
         return None
     converted = _CONVERTERS[prop.kind](value)

@@ -255,3 +255,40 @@ def test_cli_load_reports_on_stderr_with_nonzero_exit(tmp_path):
                          str(BUNDLED), "--format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert {r["name"]: r["created"] for r in json.loads(ok.stdout)}["Enterprise"] == 154
+
+
+def test_load_killed_half_way_leaves_the_previous_graph(bundled_store, tmp_path):
+    """kill -9 of `chaingraph load` while it writes: the graph is as before, and a re-run completes."""
+    import os
+    import signal
+    import time
+
+    from loaders.generate import generate_zone
+    generate_zone(tmp_path / "zone", enterprises=30000, seed=5)
+    before = export_rows(bundled_store)
+    env = dict(os.environ, CHAINGRAPH_STORE=bundled_store.backend)
+    if bundled_store.backend == "embedded":
+        env["CHAINGRAPH_DATA_DIR"] = str(bundled_store.data_dir)
+        bundled_store.close()                      # one writer at a time: hand the file to the CLI
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "load", str(tmp_path / "zone")], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stderr.readline()
+        assert line.startswith("writing"), line
+        time.sleep(0.3)
+        assert proc.poll() is None, "the load finished before it could be killed"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    if bundled_store.backend == "embedded":
+        from graph.embedded import EmbeddedStore
+        store = EmbeddedStore(bundled_store.data_dir)
+    else:
+        store = bundled_store
+    try:
+        assert export_rows(store) == before
+        load_paths(store, [tmp_path / "zone"])
+        assert store.counts()["nodes"]["Enterprise"] == 30000 + 154
+    finally:
+        if store is not bundled_store:
+            store.close()

@@ -1,0 +1,206 @@
+"""Mapping files (YAML): load any layout — a zone's own ledgers, a public dataset — without code.
+
+A mapping lists sources; each turns one file (or sheet) into one label or relationship type::
+
+    sources:
+      - file: company.json            # found in the paths given to `chaingraph load`
+        sheet: 企业名录                 # optional, for workbooks
+        label: Enterprise              # or: relationship: SUPPLIES
+        where: {rel: 上游材料}           # optional: only rows whose column has this value
+        id: {column: code, regex: '^(\\d{6})', prefix: 'co:'}
+        from: {column: from_code, prefix: 'ind:'}      # relationships: endpoints by id…
+        to: {column: name, lookup: {label: Enterprise, property: name}}   # …or by a unique property
+        properties:
+          name: fullname               # shorthand for {column: fullname}
+          honours: {column: 荣誉, split: '、'}
+          stage: {column: 位置, map: {U: 上游, D: 下游}}
+        constants: {in_zone: false}
+
+Column specs take, applied in this order: ``strip`` (default true), ``regex`` (keep the first group),
+``map`` (replace values), ``split`` (a list), ``prefix``/``suffix``, ``default``.  Property types come
+from the schema registry, so validation is the same as for native files.  Problems name the
+source file, row and the source column.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph import schema
+from graph.store import Store
+from loaders.native import Target
+from loaders.problems import Problem
+from loaders.readers import CellError, ReadError, Table, read_tables
+
+SPEC_KEYS = {"column", "strip", "regex", "map", "split", "prefix", "suffix", "default", "lookup"}
+SOURCE_KEYS = {"file", "sheet", "label", "relationship", "where", "id", "from", "to", "properties",
+               "constants", "encoding"}
+
+
+class MappingError(Exception):
+    pass
+
+
+def load_mapping(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise MappingError(f"{path.name}: cannot read mapping: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list) or not doc["sources"]:
+        raise MappingError(f"{path.name}: a mapping needs a non-empty 'sources' list")
+    for i, source in enumerate(doc["sources"], start=1):
+        where = f"{path.name}: sources[{i}]"
+        if not isinstance(source, dict) or "file" not in source:
+            raise MappingError(f"{where}: each source needs 'file'")
+        unknown = set(source) - SOURCE_KEYS
+        if unknown:
+            raise MappingError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        if ("label" in source) == ("relationship" in source):
+            raise MappingError(f"{where}: give exactly one of 'label' or 'relationship'")
+        try:
+            target = (Target(label=schema.check_label(source["label"])) if "label" in source
+                      else Target(rel=schema.check_rel_type(source["relationship"])))
+        except ValueError as exc:
+            raise MappingError(f"{where}: {exc}") from None
+        for prop in list(source.get("properties") or {}) + list(source.get("constants") or {}):
+            if not any(p.name == prop for p in target.props) or prop == "id":
+                raise MappingError(f"{where}: {target.name} has no property {prop!r}")
+        needed = ["id"] if target.label else ["from", "to"]
+        for key in needed:
+            if key not in source:
+                raise MappingError(f"{where}: {target.name} needs '{key}'")
+        for key, spec in _specs(source):
+            unknown = set(spec) - SPEC_KEYS
+            if unknown:
+                raise MappingError(f"{where}.{key}: unknown option(s) {', '.join(sorted(unknown))}")
+            if "column" not in spec:
+                raise MappingError(f"{where}.{key}: needs 'column'")
+        source["_target"] = target
+    return doc
+
+
+def _spec(value: Any) -> dict[str, Any]:
+    return {"column": value} if isinstance(value, str) else dict(value)
+
+
+def _specs(source: dict[str, Any]):
+    for key in ("id", "from", "to"):
+        if key in source:
+            yield key, _spec(source[key])
+    for key, value in (source.get("properties") or {}).items():
+        yield key, _spec(value)
+
+
+def apply_spec(spec: dict[str, Any], raw: Any) -> Any:
+    """One source cell through the spec's transforms."""
+    value = raw
+    if isinstance(value, str) and spec.get("strip", True):
+        value = value.strip()
+    if value in (None, "") and "default" in spec:
+        return spec["default"]
+    if value in (None, ""):
+        return None
+    if "regex" in spec:
+        match = re.search(spec["regex"], str(value))
+        if not match:
+            return CellError(f"{value!r} does not match the pattern {spec['regex']!r}")
+        value = match.group(1) if match.groups() else match.group(0)
+    if "map" in spec:
+        value = spec["map"].get(value, value)
+    if "split" in spec:
+        return [f"{spec.get('prefix', '')}{v.strip()}{spec.get('suffix', '')}"
+                for v in str(value).split(spec["split"]) if v.strip()]
+    if "prefix" in spec or "suffix" in spec:
+        value = f"{spec.get('prefix', '')}{value}{spec.get('suffix', '')}"
+    return value
+
+
+def tables_from_mapping(mapping_path: str | Path, paths: list[str | Path], *, encoding: str | None = None,
+                        store: Store | None = None):
+    """The mapped tables as (table, target, column names) triples, plus file-level problems."""
+    doc = load_mapping(mapping_path)
+    folders = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
+    named = {Path(p).name: Path(p) for p in paths if Path(p).is_file()}
+    triples, problems = [], []
+    cache: dict[tuple[Path, str | None], list[Table]] = {}
+    lookups: dict[tuple[str, str], dict[Any, str]] = {}
+    for source in doc["sources"]:
+        path = named.get(source["file"]) or next((f / source["file"] for f in folders
+                                                  if (f / source["file"]).exists()), None)
+        if path is None:
+            problems.append(Problem(source["file"], None, None, "file named in the mapping was not found in "
+                                    f"{', '.join(str(f) for f in folders)} / 映射文件中的数据文件不存在"))
+            continue
+        key = (path, source.get("sheet"))
+        if key not in cache:
+            try:
+                cache[key] = read_tables(path, sheet=source.get("sheet"), encoding=source.get("encoding", encoding))
+            except ReadError as exc:
+                problems.append(exc.problem)
+                cache[key] = []
+        for table in cache[key]:
+            mapped, table_problems = _map_table(source, table, store, lookups)
+            problems += table_problems
+            if mapped is not None:
+                triples.append(mapped)
+    return triples, problems
+
+
+def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookups):
+    target: Target = source["_target"]
+    specs = dict(_specs(source))
+    columns = {name: i for i, name in enumerate(table.header)}
+    missing = sorted({s["column"] for s in specs.values() if s["column"] not in columns}
+                     | {c for c in (source.get("where") or {}) if c not in columns})
+    if missing:
+        return None, [Problem(table.source, 1, col, f"column named in the mapping is missing; the file has: "
+                              f"{', '.join(table.header)}") for col in missing]
+    names = list(specs) + list(source.get("constants") or {})
+    header = [specs[n]["column"] for n in specs] + [f"(constant {n})" for n in source.get("constants") or {}]
+    where = source.get("where") or {}
+    out = Table(table.source, header)
+    for number, cells in table.rows:
+        if any(_text(cells[columns[c]]) != str(v) for c, v in where.items()):
+            continue
+        row = []
+        for name, spec in specs.items():
+            value = apply_spec(spec, cells[columns[spec["column"]]] if columns[spec["column"]] < len(cells) else None)
+            if "lookup" in spec and value is not None and not isinstance(value, CellError):
+                value = _lookup(spec["lookup"], value, store, lookups)
+            row.append(value)
+        row += list((source.get("constants") or {}).values())
+        out.rows.append((number, row))
+    return (out, target, names), []
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _lookup(spec: dict[str, str], value: Any, store: Store | None, lookups) -> Any:
+    """Find an endpoint's id by a unique property (name, credit code…) in the graph."""
+    label, prop = spec.get("label"), spec.get("property")
+    try:
+        node = schema.check_label(label)
+    except ValueError as exc:
+        return CellError(str(exc))
+    if node.prop(prop) is None:
+        return CellError(f"{label} has no property {prop!r} to look up by")
+    if store is None:
+        return CellError("lookups need a store")
+    key = (label, prop)
+    if key not in lookups:
+        index: dict[Any, str] = {}
+        for row in store.read(f"MATCH (n:{label}) RETURN n.{schema._quote(prop)} AS v, n.id AS id"):
+            index[row["v"]] = "" if row["v"] in index else row["id"]   # "" marks an ambiguous value
+        lookups[key] = index
+    found = lookups[key].get(value)
+    if found is None:
+        return CellError(f"no {label} with {prop} = {value!r} in the graph")
+    if found == "":
+        return CellError(f"several {label} nodes have {prop} = {value!r}: cannot tell which")
+    return found
