@@ -168,10 +168,15 @@ for cid, ids in in_zone.items():
 # --- Party organisations ---------------------------------------------------------------------
 # 91 chain enterprises have their own organisation (80% of 114); the other 23 are covered by
 # joint branches, so party work reaches 100%.
-with_own_org = chain_enterprises[:91]
-without_org = chain_enterprises[91:]
+# 23 firms spread over all chains have no organisation of their own: every third sample firm from
+# ent_s021 on (the named firms and ent_s001–ent_s020 keep theirs: the honours below need them).
+candidates = [e for e in chain_enterprises if e.startswith("ent_s") and int(e[5:]) > 20]
+without_org = candidates[::3][:23]
+with_own_org = [e for e in chain_enterprises if e not in without_org]
+assert len(with_own_org) == 91 and len(without_org) == 23
+alliance_of = {eid: CHAINS[cid][2] for cid, ids in in_zone.items() for eid in ids}
 orgs = []
-for i, eid in enumerate(with_own_org, start=1):
+for eid in with_own_org:
     ename = next(r["name"] for r in nodes["Enterprise"] if r["id"] == eid)
     oid = f"po_{eid[4:]}"
     sample = "false" if eid in {n[0] for n in NAMED} else "true"
@@ -179,12 +184,13 @@ for i, eid in enumerate(with_own_org, start=1):
          members=str(rng.randint(3, 40)), sample=sample)
     rel("BASED_IN", oid, eid)
     orgs.append(oid)
-for n, aid in enumerate(("all_zhizao", "all_zhisuan", "all_rongyao"), start=1):
+for n, aid in enumerate(ALLIANCES, start=1):
     oid = f"po_joint_{n}"
     node("PartyOrg", id=oid, name=f"示例{ALLIANCES[aid][0]}联合党支部", org_type="联合党支部", form="联合组建",
          sector="非公企业", members=str(rng.randint(5, 15)), sample="true")
-    for eid in without_org[(n - 1) * 8:n * 8]:
-        rel("BASED_IN", oid, eid)
+    for eid in without_org:
+        if alliance_of[eid] == aid:
+            rel("BASED_IN", oid, eid)
 # The article's 3 机关党支部 honoured recently (one named) — not enterprise organisations.
 GOV = [("po_gov_plan", "鄂尔多斯高新区发展规划局党支部", "false"),
        ("po_gov_s1", "示例高新区机关党支部一", "true"), ("po_gov_s2", "示例高新区机关党支部二", "true")]

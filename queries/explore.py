@@ -1,0 +1,84 @@
+"""Search by name fragment across labels, and the capped neighbourhood of a set of nodes — the two
+queries behind the app's interactive explorer."""
+from __future__ import annotations
+
+import pandas as pd
+
+from graph import schema
+from graph.store import Store
+from queries.registry import QueryResult, Subgraph, query
+
+SEARCH = """
+MATCH (n:{label}) WHERE lower(n.name) CONTAINS $q OR lower(n.id) = $q
+RETURN n.id AS id, n.name AS name LIMIT $cap"""
+SEARCHABLE = [n.name for n in schema.NODE_LABELS]
+
+
+@query("search", "搜索", "Entities whose name contains a fragment (Chinese substring; Latin case-insensitive), "
+       "ranked exact > prefix > contains, shorter names first.", q="晶", labels=[], limit=20)
+def search(store: Store, q: str, labels: list, limit: int) -> QueryResult:
+    text = str(q).strip().lower()
+    limit = max(1, min(int(limit), 500))
+    wanted = [schema.check_label(label).name for label in labels] or SEARCHABLE
+    rows = []
+    if text:
+        for label in wanted:
+            for r in store.read(SEARCH.format(label=label), {"q": text, "cap": limit * 5}):
+                name = (r["name"] or "").lower()
+                rank = 0 if name == text or r["id"].lower() == text else 1 if name.startswith(text) else 2
+                rows.append({"id": r["id"], "name": r["name"], "label": label,
+                             "label_zh": schema.LABELS[label].zh, "match": rank})
+    rows.sort(key=lambda r: (r["match"], len(r["name"] or ""), r["name"] or "", r["id"]))
+    return QueryResult(pd.DataFrame(rows[:limit], columns=["id", "name", "label", "label_zh", "match"]))
+
+
+NEIGHBOURS = {
+    "out": "MATCH (a:{a} {{id: $id}})-[r:{rel}]->(b:{b}) RETURN b.id AS id, b.name AS name LIMIT $cap",
+    "in": "MATCH (b:{b})-[r:{rel}]->(a:{a} {{id: $id}}) RETURN b.id AS id, b.name AS name LIMIT $cap",
+}
+COUNT = {
+    "out": "MATCH (a:{a} {{id: $id}})-[r:{rel}]->(b:{b}) RETURN count(b) AS n",
+    "in": "MATCH (b:{b})-[r:{rel}]->(a:{a} {{id: $id}}) RETURN count(b) AS n",
+}
+
+
+@query("neighbourhood", "邻居", "Neighbours of a set of nodes, filtered by labels and relationship types, capped "
+       "(default 200) with a count of what was cut.", ids=["ent_jingao"], labels=[], rel_types=[], cap=200)
+def neighbourhood(store: Store, ids: list, labels: list, rel_types: list, cap: int) -> QueryResult:
+    cap = max(1, min(int(cap), 5000))
+    label_filter = {schema.check_label(label).name for label in labels}
+    rel_filter = {schema.check_rel_type(t).name for t in rel_types}
+    ids = list(ids) if not isinstance(ids, str) else [i for i in ids.split(",") if i]
+    known = store.existing_ids(ids)
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise ValueError(f"no node with id {', '.join(missing)}")
+    graph = Subgraph()
+    rows, total = [], 0
+    for node_id in ids:
+        label = known[node_id]
+        name = store.read(f"MATCH (n:{label} {{id: $id}}) RETURN n.name AS name", {"id": node_id})[0]["name"]
+        graph.add_node(node_id, label, name, centre=True)
+        for rel in schema.REL_TYPES:
+            if rel_filter and rel.name not in rel_filter:
+                continue
+            for a, b in rel.pairs:
+                for direction, other in (("out", b if a == label else None), ("in", a if b == label else None)):
+                    if other is None or (label_filter and other not in label_filter):
+                        continue
+                    fmt = {"a": label, "b": other, "rel": rel.name}
+                    n = store.read(COUNT[direction].format(**fmt), {"id": node_id})[0]["n"]
+                    if not n:
+                        continue
+                    total += n
+                    room = cap - len(rows)
+                    if room <= 0:
+                        continue
+                    for r in store.read(NEIGHBOURS[direction].format(**fmt), {"id": node_id, "cap": room}):
+                        rows.append({"from": node_id, "direction": direction, "type": rel.name, "id": r["id"],
+                                     "name": r["name"], "label": other})
+                        graph.add_node(r["id"], other, r["name"])
+                        src, dst = (node_id, r["id"]) if direction == "out" else (r["id"], node_id)
+                        graph.add_edge(src, dst, rel.name)
+    table = pd.DataFrame(rows, columns=["from", "direction", "type", "id", "name", "label"])
+    return QueryResult(table, graph, extra={"total": total, "cut": max(0, total - len(rows))})

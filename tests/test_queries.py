@@ -1,0 +1,180 @@
+"""Every analysis on both stores, on the bundled dataset, a generated zone and an edge-case graph,
+compared with answers computed independently from the same files (tests/reference.py)."""
+from __future__ import annotations
+
+import pytest
+
+from loaders.generate import generate_zone
+from loaders.load import load_paths
+from queries import registry
+from tests import reference as ref
+from tests.conftest import BUNDLED, neo4j_or_skip
+
+EDGE_FILES = {
+    "Alliance.csv": "id,name\nal1,测试联合体\n",
+    "Chain.csv": "id,name\nch_x,测试链 Mixed-Script\nch_empty,空链\n",
+    "Segment.csv": "id,name,stage,order\nsA,Ａ环节,上游,1\nsB,B 环节,中游,2\nsC,C环节,下游,3\nsD,孤立环节 D,下游,4\n",
+    "PART_OF.csv": "from,to\nsA,ch_x\nsB,ch_x\nsC,ch_x\nsD,ch_x\n",
+    "FEEDS.csv": "from,to\nsA,sB\nsB,sC\n",
+    "Enterprise.csv": "id,name,in_zone,chain_enterprise,kind\n"
+                      "e1,ABC科技 Ltd,true,true,链主\ne2,晶体 Crystal,true,true,一般\ne3,孤立企业,true,true,一般\n"
+                      "e4,丁 Co.,true,true,龙头\ne5,Second Firm in B,true,true,一般\n"
+                      "o1,Ωmega 光电,false,false,一般\no2,园外乙,false,false,一般\no3,无关系园外,false,false,一般\n",
+    "IN_SEGMENT.csv": "from,to\ne1,sA\ne2,sB\ne5,sB\ne4,sC\no1,sD\no2,sA\npr1,sD\n",
+    "SUPPLIES.csv": "from,to,weight\ne1,e2,0.5\ne2,e4,0.25\ne4,e1,0.75\no1,e1,0.9\ne1,o1,\no2,e2,0.1\n",
+    "SUBSIDIARY_OF.csv": "from,to,share\ne2,o2,0.6\n",
+    "MEMBER_OF.csv": "from,to\ne1,al1\n",
+    "PartyOrg.csv": "id,name,form\np1,乙党支部,单独组建\n",
+    "BASED_IN.csv": "from,to\np1,e2\n",
+    "Project.csv": "id,name,status,investment,signed_date\npr1,补链项目,签约,12.5,2025-02-01\n",
+    "Institute.csv": "id,name,kind,in_zone\ni1,测试研究院,科研机构,true\n",
+    "COOPERATES_WITH.csv": "from,to\ni1,o1\n",
+    "Demand.csv": "id,name,category,status,raised_date,resolved_date\nd1,招工难,用工,已解决,2025-01-01,2025-01-05\n"
+                  "d2,贷款,融资,待办,2025-02-01,\n",
+    "RAISED_BY.csv": "from,to\nd1,e1\nd2,e3\n",
+}
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    generated = tmp_path_factory.mktemp("generated")
+    generate_zone(generated, enterprises=1500, seed=11)
+    edge = tmp_path_factory.mktemp("edge")
+    for name, text in EDGE_FILES.items():
+        (edge / name).write_text(text, encoding="utf-8")
+    return {"bundled": BUNDLED, "generated": generated, "edge": edge}
+
+
+@pytest.fixture(scope="module", params=[(d, b) for b in ("embedded", "neo4j") for d in ("bundled", "generated", "edge")],
+                ids=lambda p: f"{p[0]}-{p[1]}")
+def loaded(request, folders, tmp_path_factory):
+    dataset, backend = request.param
+    if backend == "embedded":
+        from graph.embedded import EmbeddedStore
+        store = EmbeddedStore(tmp_path_factory.mktemp(f"q-{dataset}"))
+    else:
+        neo4j_or_skip()
+        store = request.getfixturevalue("neo4j_session_store")
+        store.clear()
+    load_paths(store, [folders[dataset]])
+    yield store, ref.read_graph(folders[dataset]), dataset
+    if backend == "embedded":
+        store.close()
+    else:
+        store.clear()
+
+
+def run(store, name, **params):
+    return registry.get(name).run(store, **params)
+
+
+def test_panorama(loaded):
+    store, g, _ = loaded
+    for chain in ref.nodes(g, "Chain"):
+        table = run(store, "panorama", chain=chain).table
+        got = list(zip(table["segment"], table["in_zone_firms"], table["status"]))
+        assert got == ref.panorama(g, chain), chain
+
+
+def test_gaps(loaded):
+    store, g, _ = loaded
+    table = run(store, "gaps").table
+    got = {r.segment: (r.status, r.strong_neighbours, r.score) for r in table.itertuples()}
+    assert got == ref.gaps(g)
+    assert list(table["score"]) == sorted(table["score"], reverse=True)
+    assert all(r.reason_zh and r.reason_en for r in table.itertuples())
+
+
+def test_updown(loaded):
+    store, g, _ = loaded
+    firms = ref.nodes(g, "Enterprise")
+    hub = max(firms, key=lambda n: (g.degree(n), n))
+    segment = sorted(ref.nodes(g, "Segment"))[1]
+    for start in (hub, segment):
+        for depth in (1, 3):
+            table = run(store, "updown", id=start, direction="both", depth=depth, cap=100000).table
+            got = {(r.direction, r.id): r.distance for r in table.itertuples()}
+            assert got == ref.updown(g, start, "both", depth), (start, depth)
+    with pytest.raises(ValueError, match="depth"):
+        run(store, "updown", id=hub, depth=7)
+
+
+def test_leads_and_gap_leads(loaded):
+    store, g, _ = loaded
+    table = run(store, "leads", limit=10000).table
+    assert dict(zip(table["lead"], table["score"])) == ref.leads(g)
+    assert list(table["rank"]) == list(range(1, len(table) + 1))
+    assert all(p for p in table["paths"]) and all("在园区" in p for p in table["paths"])
+    gap_table = run(store, "gaps").table
+    for segment in list(gap_table["segment"])[:5]:
+        got = run(store, "gap_leads", segment=segment, limit=10000).table
+        assert dict(zip(got["lead"], got["score"])) == ref.leads(g, segment=segment)
+
+
+def test_what_if_changes_nothing_and_matches_reference(loaded):
+    store, g, _ = loaded
+    before = store.counts()
+    gaps = ref.gaps(g)
+    segment = sorted(gaps)[0] if gaps else sorted(ref.nodes(g, "Segment"))[0]
+    table = run(store, "what_if", segment=segment, firms=2).table
+    after = ref.gaps(g, extra={segment: 2})
+    for r in table.itertuples():
+        assert (r.after == "强") == (r.segment not in after)
+        if r.segment in after:
+            assert r.score_after == after[r.segment][2]
+    assert store.counts() == before
+
+
+def test_search(loaded):
+    store, g, dataset = loaded
+    queries = {"bundled": ["晶", "久科", "光伏", "xyz不存在"], "generated": ["企业000001", "光伏"],
+               "edge": ["abc", "ltd", "crystal", "Ω", "环节"]}[dataset]
+    for q in queries:
+        table = run(store, "search", q=q, limit=500).table
+        assert set(table["id"]) == ref.search(g, q), q
+        assert list(table["match"]) == sorted(table["match"])
+
+
+def test_neighbourhood(loaded):
+    store, g, _ = loaded
+    hub = max(ref.nodes(g, "Enterprise"), key=lambda n: (g.degree(n), n))
+    result = run(store, "neighbourhood", ids=[hub], cap=100000)
+    got = {(r.type, r.direction, r.id) for r in result.table.itertuples()}
+    assert got == ref.neighbourhood(g, hub)
+    capped = run(store, "neighbourhood", ids=[hub], cap=2)
+    assert len(capped.table) == min(2, len(got))
+    assert capped.extra["cut"] == len(got) - len(capped.table)
+    only = run(store, "neighbourhood", ids=[hub], rel_types=["SUPPLIES"], cap=100000).table
+    assert set(only["type"]) <= {"SUPPLIES"}
+    with pytest.raises(ValueError, match="unknown relationship type"):
+        run(store, "neighbourhood", ids=[hub], rel_types=["SUPPLIES]->() DETACH DELETE x//"])
+
+
+def test_alliances_demands_pipeline(loaded):
+    store, g, _ = loaded
+    table = run(store, "alliances").table
+    got = {r.alliance: {"enterprises": r.enterprises, "institutes": r.institutes, "with_party_org": r.with_party_org}
+           for r in table.itertuples()}
+    assert got == ref.alliances(g)
+    demands = run(store, "demands").table
+    assert {(r.category, r.status): r.demands for r in demands.itertuples()} == ref.demands(g)
+    pipeline = run(store, "pipeline").table
+    assert {(r.chain, r.status): r.projects for r in pipeline.itertuples()} == ref.pipeline(g)
+
+
+def test_overview_counts(loaded):
+    store, g, _ = loaded
+    figures = dict(zip(*[run(store, "overview").table[c] for c in ("metric", "value")]))
+    expected = ref.overview(g)
+    assert figures["chain_enterprises"] == expected["chain_enterprises"]
+    assert figures["chain_enterprises_with_party_org"] == expected["chain_enterprises_with_party_org"]
+
+
+def test_unknown_parameters_and_chains_are_refused(loaded):
+    store, _, _ = loaded
+    with pytest.raises(ValueError, match="unknown parameter"):
+        registry.get("panorama").coerce({"chian": "x"})
+    with pytest.raises(ValueError, match="unknown chain"):
+        run(store, "panorama", chain="no-such-chain")
+    with pytest.raises(ValueError, match="unknown label"):
+        run(store, "search", q="x", labels=["Enterprise) DETACH DELETE (n"])
