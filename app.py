@@ -1,14 +1,9 @@
 """ChainGraph 产业链图谱 — the Streamlit app. Run: ``make run`` (or ``streamlit run app.py``)."""
+import os
+
 import streamlit as st
 
-from app_pages import console, overview, settings
-from app_pages.common import tr
+from app_pages.nav import build_pages
 
 st.set_page_config(page_title="ChainGraph 产业链图谱", layout="wide")
-
-PAGES = [
-    st.Page(overview.page, title=tr("总览", "Overview"), url_path="overview", default=True),
-    st.Page(console.page, title=tr("Cypher 控制台", "Cypher console"), url_path="console"),
-    st.Page(settings.page, title=tr("设置", "Settings"), url_path="settings"),
-]
-st.navigation(PAGES).run()
+st.navigation(build_pages(os.environ.get("CHAINGRAPH_DEFAULT_PAGE", "overview"))).run()

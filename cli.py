@@ -40,7 +40,7 @@ def emit(rows: list[dict], fmt: str) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     import pandas as pd
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, dtype=object)
     if fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
     else:

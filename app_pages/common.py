@@ -52,3 +52,16 @@ def get_store() -> Store | None:
 def data_changed() -> None:
     """After an import: drop cached query results so every page reads the new graph."""
     st.cache_data.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(backend_name: str, name: str, frozen: tuple):
+    from queries import registry
+    store = get_store()
+    return registry.get(name).run(store, **dict((k, list(v) if isinstance(v, tuple) else v) for k, v in frozen))
+
+
+def cached_query(name: str, **params):
+    """Run a library query through Streamlit's cache (cleared after every import)."""
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _cached(backend(), name, frozen)

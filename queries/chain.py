@@ -219,3 +219,13 @@ def what_if(store: Store, segment: str, firms: int, weak_threshold: int) -> Quer
                                                     "score_after", "change"]),
                        extra={"leads_changed": pd.DataFrame(changed, columns=["lead", "name", "score_before",
                                                                               "score_after"])})
+
+
+CHAIN_LIST = """
+MATCH (c:Chain) OPTIONAL MATCH (s:Segment)-[:PART_OF]->(c)
+RETURN c.id AS id, c.name AS name, count(s) AS segments ORDER BY c.id"""
+
+
+@query("chains", "产业链列表", "All chains with their number of segments.")
+def chains(store: Store) -> QueryResult:
+    return QueryResult(pd.DataFrame(store.read(CHAIN_LIST), columns=["id", "name", "segments"]))

@@ -82,3 +82,16 @@ def neighbourhood(store: Store, ids: list, labels: list, rel_types: list, cap: i
                         graph.add_edge(src, dst, rel.name)
     table = pd.DataFrame(rows, columns=["from", "direction", "type", "id", "name", "label"])
     return QueryResult(table, graph, extra={"total": total, "cut": max(0, total - len(rows))})
+
+
+@query("node", "节点详情", "All properties of one node, by id.", id="ent_jingao")
+def node(store: Store, id: str) -> QueryResult:
+    found = store.existing_ids([id])
+    if id not in found:
+        raise ValueError(f"no node with id {id!r}")
+    label = schema.LABELS[found[id]]
+    cols = ", ".join(f"n.{schema._quote(p.name)} AS {schema._quote(p.name)}" for p in label.props)
+    row = store.read(f"MATCH (n:{label.name} {{id: $id}}) RETURN {cols}", {"id": id})[0]
+    table = pd.DataFrame([{"property": p.name, "属性": p.zh, "value": row[p.name]} for p in label.props
+                          if row[p.name] is not None], columns=["property", "属性", "value"], dtype=object)
+    return QueryResult(table, extra={"label": label.name})

@@ -104,6 +104,6 @@ def overview(store: Store, since: int, year: int) -> QueryResult:
         ("rd_investment", "链上企业研发投入(亿元)", round(float(chain["rd"] or 0), 1)),
         ("science_award_firms", "获自治区科学技术奖企业", award),
     ]
-    table = pd.DataFrame(metrics, columns=["metric", "指标", "value"]).astype({"value": object})
+    table = pd.DataFrame(metrics, columns=["metric", "指标", "value"], dtype=object)
     return QueryResult(table, extra={"honours": honours, "projects_signed": signed, "projects_landed": landed,
                                      "institutes": institutes, "stations": stations, "demands": demands})

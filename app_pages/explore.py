@@ -1,0 +1,108 @@
+"""图谱浏览 Explore: search, draw a node and its neighbours, expand, filter, share by URL, export."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import drawing
+from app_pages.common import cached_query, get_store, tr
+from graph import schema
+from queries.registry import Subgraph
+
+DEFAULT_CAP = 300
+
+
+def _list_param(name: str) -> list[str]:
+    value = st.query_params.get(name, "")
+    return [v for v in value.split(",") if v]
+
+
+def page() -> None:
+    st.title(tr("图谱浏览", "Explore"))
+    store = get_store()
+    if store is None:
+        return
+    if "explore_ids" not in st.session_state:
+        st.session_state["explore_ids"] = _list_param("node")
+    query_text = st.text_input(tr("搜索（名称片段，任意类型）", "Search (name fragment, any label)"), key="explore_q")
+    if query_text.strip():
+        hits = cached_query("search", q=query_text, limit=20).table
+        if hits.empty:
+            st.info(tr("没有匹配的节点。", "No match."))
+        else:
+            options = list(hits["id"])
+            labels = dict(zip(hits["id"], hits["name"] + " · " + hits["label_zh"]))
+            choice = st.selectbox(tr("候选", "Suggestions"), options, format_func=labels.get, key="explore_pick")
+            if st.button(tr("查看", "Show"), key="explore_show"):
+                st.session_state["explore_ids"] = [choice]
+    ids = st.session_state["explore_ids"]
+    with st.sidebar:
+        st.subheader(tr("视图", "View"))
+        label_filter = st.multiselect(tr("节点类型", "Labels"), [n.name for n in schema.NODE_LABELS],
+                                      default=_list_param("labels"), format_func=lambda l: f"{schema.LABELS[l].zh} {l}")
+        rel_filter = st.multiselect(tr("关系类型", "Relationship types"), [r.name for r in schema.REL_TYPES],
+                                    default=_list_param("types"), format_func=lambda r: f"{schema.RELS[r].zh} {r}")
+        depth = st.radio(tr("深度", "Depth"), [1, 2], index=1 if st.query_params.get("depth") == "2" else 0,
+                         horizontal=True)
+        cap = st.number_input(tr("最多显示节点", "Max nodes drawn"), 10, 3000, int(st.query_params.get("cap", DEFAULT_CAP)))
+        layout = st.radio(tr("布局", "Layout"), ["spring", "hierarchical"],
+                          format_func=lambda l: tr("力导向(预计算)", "force (precomputed)") if l == "spring"
+                          else tr("分层", "hierarchical"), horizontal=True)
+        physics = st.checkbox(tr("物理模拟（仅小视图）", "Physics (small views only)"), value=False)
+        if st.button(tr("清空视图", "Clear view")):
+            st.session_state["explore_ids"] = []
+            ids = []
+    if not ids:
+        st.info(tr("搜索并选择一个节点开始浏览。", "Search and pick a node to start."))
+        return
+    st.query_params.update({"node": ",".join(ids), "depth": str(depth), "labels": ",".join(label_filter),
+                            "types": ",".join(rel_filter), "cap": str(int(cap))})
+    try:
+        graph, cut = build_view(ids, depth, label_filter, rel_filter, int(cap))
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    if cut:
+        st.warning(tr(f"还有 {cut} 个邻居未显示（上限 {int(cap)}）。", f"{cut} more not shown (cap {int(cap)})."))
+    st.markdown(drawing.legend_html({n["label"] for n in graph.nodes.values()}), unsafe_allow_html=True)
+    positions = drawing.layered_positions(graph) if layout == "hierarchical" else drawing.spring_positions(graph)
+    event = drawing.show(graph, positions, key="explore-graph", height=600, expand=True,
+                         physics=physics and len(graph.nodes) <= 150)
+    if event and event.get("action") == "expand":
+        new = [i for i in event.get("data", {}).get("node_ids", []) if i not in ids]
+        if new:
+            st.session_state["explore_ids"] = ids + new
+            st.rerun()
+    st.caption(tr(f"{len(graph.nodes)} 个节点，{len(graph.edges)} 条关系。双击节点展开。",
+                  f"{len(graph.nodes)} nodes, {len(graph.edges)} relationships. Double-click a node to expand."))
+    left, right = st.columns([2, 1])
+    with right:
+        selected = st.selectbox(tr("节点详情", "Node details"), list(graph.nodes),
+                                format_func=lambda n: graph.nodes[n].get("name") or n, key="explore_detail")
+        details = cached_query("node", id=selected)
+        st.dataframe(details.table, hide_index=True, width="stretch")
+        if st.button(tr("展开此节点", "Expand this node"), key="explore_expand") and selected not in ids:
+            st.session_state["explore_ids"] = ids + [selected]
+            st.rerun()
+    with left:
+        st.download_button(tr("导出 HTML（可交互）", "Export HTML (interactive)"),
+                           drawing.pyvis_html(graph, positions).encode("utf-8"), file_name="chaingraph-view.html",
+                           mime="text/html", key="explore_html")
+        st.download_button(tr("导出 PNG", "Export PNG"), drawing.png_bytes(graph, positions),
+                           file_name="chaingraph-view.png", mime="image/png", key="explore_png")
+
+
+def build_view(ids: list[str], depth: int, labels: list[str], rel_types: list[str], cap: int) -> tuple[Subgraph, int]:
+    result = cached_query("neighbourhood", ids=ids, labels=labels, rel_types=rel_types, cap=cap)
+    # copies: the cached result must not change under later views
+    graph = Subgraph({k: dict(v) for k, v in result.graph.nodes.items()}, list(result.graph.edges))
+    cut = result.extra["cut"]
+    if depth == 2:
+        frontier = [n for n in graph.nodes if n not in ids]
+        room = cap - len(graph.nodes)
+        if frontier and room > 0:
+            second = cached_query("neighbourhood", ids=frontier, labels=labels, rel_types=rel_types, cap=room)
+            for node_id, node in second.graph.nodes.items():
+                graph.nodes.setdefault(node_id, {k: v for k, v in node.items() if k != "centre"})
+            graph.edges += [e for e in second.graph.edges if e not in graph.edges]
+            cut += second.extra["cut"]
+    return graph, cut

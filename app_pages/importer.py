@@ -1,0 +1,86 @@
+"""数据导入 Import: upload files (+ optional mapping), see the validation report before anything is
+written, then import with a progress bar and a summary; download the reject file."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import data_changed, get_store, tr
+from loaders.load import load_paths, validate_paths
+from loaders.problems import LoadRejected
+
+MAX_UPLOAD_MB = float(os.environ.get("CHAINGRAPH_MAX_UPLOAD_MB", "50"))
+TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "jsonl", "json", "ndjson"]
+
+
+def _save(uploads, folder: Path) -> list[Path]:
+    paths = []
+    for upload in uploads:
+        path = folder / Path(upload.name).name     # never a path the uploader chose
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    return paths
+
+
+def page() -> None:
+    st.title(tr("数据导入", "Import"))
+    store = get_store()
+    if store is None:
+        return
+    st.caption(tr("文件名即标签或关系类型（如 企业.csv、SUPPLIES.xlsx）；其他格式请附映射文件。",
+                  "Name files after a label or relationship type (企业.csv, SUPPLIES.xlsx); other layouts need a mapping."))
+    uploads = st.file_uploader(tr("数据文件", "Data files"), type=TYPES, accept_multiple_files=True, key="import_files")
+    mapping = st.file_uploader(tr("映射文件（可选，YAML）", "Mapping (optional, YAML)"), type=["yaml", "yml"],
+                               key="import_mapping")
+    skip_invalid = st.checkbox(tr("跳过无效行（其余照常导入）", "Skip invalid rows (load the rest)"), key="import_skip")
+    if not uploads:
+        return
+    too_big = [u.name for u in uploads if u.size > MAX_UPLOAD_MB * 1024 * 1024]
+    if too_big:
+        st.error(tr(f"文件超过 {MAX_UPLOAD_MB:g} MB 上限：", f"Over the {MAX_UPLOAD_MB:g} MB limit: ") + "、".join(too_big))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _save(uploads, folder)
+        mapping_path = None
+        if mapping is not None:
+            mapping_path = folder / "mapping.yaml"
+            mapping_path.write_bytes(mapping.getvalue())
+        plan = validate_paths(store, [folder], mapping=mapping_path)
+        problems = plan.all_problems()
+        counts = {k: len(v) for k, v in plan.nodes().items()}
+        for (rel_type, _, _), r in plan.rels().items():
+            counts[rel_type] = counts.get(rel_type, 0) + len(r)
+        st.subheader(tr("校验报告", "Validation report"))
+        if problems:
+            st.error(tr(f"发现 {len(problems)} 处问题", f"{len(problems)} problem(s)"))
+            st.dataframe(pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason}
+                                       for p in problems]), hide_index=True, width="stretch")
+        else:
+            st.success(tr("校验通过", "All rows valid"))
+        st.write(counts)
+        if problems and not skip_invalid:
+            st.info(tr("修正问题后再导入，或勾选“跳过无效行”。", "Fix the problems, or tick 'skip invalid rows'."))
+            return
+        if not st.button(tr("导入", "Import"), type="primary", key="import_go"):
+            return
+        bar = st.progress(0.0, text=tr("写入中…", "Writing…"))
+
+        def progress(what, done, total):
+            bar.progress(done / max(total, 1), text=f"{what}: {done}/{total}")
+        try:
+            summary = load_paths(store, [folder], mapping=mapping_path, skip_invalid=skip_invalid,
+                                 progress=progress, rejects_dir=folder / "rejects")
+        except LoadRejected as exc:
+            st.error(str(exc))
+            return
+        data_changed()
+        st.success(tr("导入完成", "Imported"))
+        st.dataframe(pd.DataFrame(summary.table()), hide_index=True, width="stretch")
+        for path in summary.reject_files:
+            st.download_button(tr(f"下载被拒绝的行：{path.name}", f"Download rejected rows: {path.name}"),
+                               path.read_bytes(), file_name=path.name, mime="text/csv", key=f"rej-{path.name}")

@@ -1,0 +1,23 @@
+"""The app's pages by name, so a page can link to another with query parameters."""
+from __future__ import annotations
+
+import streamlit as st
+
+PAGES: dict = {}
+
+# name -> (module, Chinese title, English title)
+ORDER = [("overview", "overview", "总览", "Overview"), ("panorama", "panorama", "产业链全景", "Chain panorama"),
+         ("gaps", "gaps", "缺链补链", "Gaps"), ("leads", "leads", "招商线索", "Leads"),
+         ("explore", "explore", "图谱浏览", "Explore"), ("console", "console", "Cypher 控制台", "Cypher console"),
+         ("import", "importer", "数据导入", "Import"), ("settings", "settings", "设置", "Settings")]
+
+
+def build_pages(default: str = "overview") -> list:
+    """st.Page objects for every page; ``default`` (CHAINGRAPH_DEFAULT_PAGE) is the one "/" opens."""
+    import importlib
+    from app_pages.common import tr
+    PAGES.clear()
+    for name, module, zh, en in ORDER:
+        page = importlib.import_module(f"app_pages.{module}").page
+        PAGES[name] = st.Page(page, title=tr(zh, en), url_path=name, default=(name == default))
+    return list(PAGES.values())

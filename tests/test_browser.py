@@ -1,0 +1,140 @@
+"""End to end in headless Chromium (Debian's chromium, driven by Playwright): the app on a free port
+with the bundled dataset; the article's figures on screen; search, draw and expand; leads export;
+a write refused in the console.  Screenshots go to test-artifacts/ (not committed)."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import openpyxl
+import pytest
+
+from tests.conftest import IN_CI, ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+playwright = pytest.importorskip("playwright.sync_api") if not IN_CI else __import__("playwright.sync_api").sync_api
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not IN_CI,
+                                reason="Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = free_port()
+    env = dict(os.environ, CHAINGRAPH_STORE="embedded", CHAINGRAPH_DATA_DIR=str(tmp_path_factory.mktemp("app")))
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true", "--server.address", "127.0.0.1",
+                             "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60000)
+    yield pg
+    context.close()
+
+
+def test_overview_shows_the_article_figures(page, app_url):
+    page.goto(app_url + "/overview")
+    page.get_by_text("党组织覆盖率").first.wait_for()
+    text = page.inner_text("body")
+    for figure in ("114", "80%", "100%", "69", "19", "45", "554", "40", "76", "13.2"):
+        assert figure in text, figure
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+
+
+def test_search_draw_and_expand(page, app_url):
+    page.goto(app_url + "/explore")
+    box = page.get_by_label("搜索（名称片段，任意类型）")
+    box.fill("久科")
+    box.press("Enter")
+    page.get_by_role("button", name="查看").click()
+    caption = page.get_by_text("个节点，").first
+    caption.wait_for()
+    first = int(caption.inner_text().split(" 个节点")[0])
+    assert first > 1
+    canvas = page.frame_locator("iframe").first.locator("canvas").first
+    canvas.wait_for(state="visible")                          # Cytoscape drew the view
+    assert "node=ent_jiuke" in page.url                      # the view is in the URL
+    page.screenshot(path=str(ARTIFACTS / "explore.png"), full_page=True)
+    # expand a neighbour through the details panel
+    details = page.get_by_role("combobox", name="节点详情")
+    details.wait_for()
+    details.click()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="展开此节点").click()
+    page.wait_for_function(f"() => document.body.innerText.includes('个节点') && "
+                           f"parseInt(document.body.innerText.split(' 个节点')[0].split('\\n').pop()) > {first}")
+    page.screenshot(path=str(ARTIFACTS / "explore-expanded.png"), full_page=True)
+
+
+def test_leads_export_xlsx(page, app_url):
+    page.goto(app_url + "/leads")
+    page.get_by_text("共 ").first.wait_for()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="导出 XLSX").click()
+    data = info.value.path().read_bytes()
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("rank", "lead", "name") and len(rows) > 10
+    page.screenshot(path=str(ARTIFACTS / "leads.png"), full_page=True)
+
+
+def test_console_refuses_create(page, app_url):
+    page.goto(app_url + "/console")
+    editor = page.get_by_role("textbox", name="Cypher")
+    editor.fill("CREATE (n:Enterprise {id: 'evil', name: 'evil', in_zone: true})")
+    page.get_by_role("button", name="运行").click()
+    page.get_by_text("已拒绝").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "console.png"), full_page=True)
+
+
+def test_panorama_draws(page, app_url):
+    page.goto(app_url + "/panorama?chain=ch_pv")
+    page.get_by_text("光伏·工业硅").first.wait_for(state="attached")   # a data-grid cell: present, drawn on canvas
+    page.frame_locator("iframe").first.locator("canvas").first.wait_for(state="visible")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "panorama.png"), full_page=True)
