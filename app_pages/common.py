@@ -42,11 +42,39 @@ def get_store() -> Store | None:
     try:
         return _store(backend(), os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"))
     except StoreError as exc:
-        st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + str(exc))
-        if st.button(tr("重试", "Retry")):
-            _store.clear()
-            st.rerun()
+        store_trouble(exc)
         return None
+
+
+def store_trouble(exc: Exception) -> None:
+    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + str(exc))
+    if st.button(tr("重试", "Retry"), key="store_retry"):
+        _store.clear()
+        st.cache_data.clear()
+        st.rerun()
+
+
+# Column names as planners read them (the query library's tables use English names).
+COLUMNS_ZH = {
+    "metric": "指标代码", "value": "数值", "position": "顺序", "segment": "环节编号", "name": "名称", "stage": "位置",
+    "in_zone_firms": "园区企业数", "key_firms": "链主/龙头", "out_of_zone_firms": "园外企业数", "projects": "项目数",
+    "investment": "投资(亿元)", "institutes": "科研机构", "status": "状态", "status_en": "status",
+    "chain": "产业链编号", "chain_name": "产业链", "upstream": "上游", "downstream": "下游",
+    "strong_neighbours": "依赖它的强环节", "candidates": "园外候选", "score": "优先级/得分", "reason_zh": "原因",
+    "reason_en": "reason", "rank": "排名", "lead": "线索编号", "region": "地区", "segments": "所在环节", "gap": "补链",
+    "ties": "关系数", "partners": "园区伙伴", "explanation_zh": "得分说明", "explanation_en": "explanation",
+    "paths": "关系路径", "direction": "方向", "type": "关系类型", "label": "类型", "label_zh": "类型(中文)",
+    "match": "匹配度", "id": "编号", "distance": "距离", "in_zone": "园区内", "path": "路径", "from": "起点",
+    "property": "属性", "kind": "类别", "rows": "行数", "created": "新建", "updated": "更新", "file": "文件",
+    "row": "行", "column": "列", "reason": "原因",
+}
+
+
+def localise(frame):
+    """The table with Chinese column names, unless the user chose English."""
+    if st.session_state.get("lang") == "en":
+        return frame
+    return frame.rename(columns={c: COLUMNS_ZH[c] for c in frame.columns if c in COLUMNS_ZH})
 
 
 def data_changed() -> None:

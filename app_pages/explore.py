@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr
 from graph import schema
 from queries.registry import Subgraph
 
@@ -79,7 +79,7 @@ def page() -> None:
         selected = st.selectbox(tr("节点详情", "Node details"), list(graph.nodes),
                                 format_func=lambda n: graph.nodes[n].get("name") or n, key="explore_detail")
         details = cached_query("node", id=selected)
-        st.dataframe(details.table, hide_index=True, width="stretch")
+        st.dataframe(localise(details.table), hide_index=True, width="stretch")
         if st.button(tr("展开此节点", "Expand this node"), key="explore_expand") and selected not in ids:
             st.session_state["explore_ids"] = ids + [selected]
             st.rerun()

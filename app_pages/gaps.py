@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import nav
-from app_pages.common import cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr
 
 
 def page() -> None:
@@ -20,7 +20,7 @@ def page() -> None:
     reason = "reason_en" if st.session_state.get("lang") == "en" else "reason_zh"
     shown = table[["chain_name", "name", "status", "in_zone_firms", "strong_neighbours", "projects", "candidates",
                    "score", reason]]
-    event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    event = st.dataframe(localise(shown), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key="gap_table")
     st.caption(tr("优先级＝缺链3分/弱链1分＋每个依赖它的强环节2分＋每个项目1分＋每家园外候选企业0.5分。",
                   "Priority = 3 if missing / 1 if weak, +2 per strong neighbour, +1 per project, +0.5 per "
@@ -36,7 +36,7 @@ def page() -> None:
         st.warning(tr("图谱中没有与园区企业相连、位于该环节的园外企业。",
                       "No out-of-zone firm in this segment is tied to an in-zone firm."))
     else:
-        st.dataframe(leads[["rank", "name", "region", "score", "explanation_zh", "paths"]], hide_index=True,
+        st.dataframe(localise(leads[["rank", "name", "region", "score", "explanation_zh", "paths"]]), hide_index=True,
                      width="stretch")
     st.page_link(nav.PAGES["leads"], label=tr("在招商线索页打开 →", "Open in Leads →"),
                  query_params={"segment": gap["segment"]})

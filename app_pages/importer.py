@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import data_changed, get_store, tr
+from app_pages.common import localise, data_changed, get_store, tr
 from loaders.load import load_paths, validate_paths
 from loaders.problems import LoadRejected
 
@@ -58,8 +58,8 @@ def page() -> None:
         st.subheader(tr("校验报告", "Validation report"))
         if problems:
             st.error(tr(f"发现 {len(problems)} 处问题", f"{len(problems)} problem(s)"))
-            st.dataframe(pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason}
-                                       for p in problems]), hide_index=True, width="stretch")
+            st.dataframe(localise(pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason}
+                                       for p in problems])), hide_index=True, width="stretch")
         else:
             st.success(tr("校验通过", "All rows valid"))
         st.write(counts)
@@ -80,7 +80,7 @@ def page() -> None:
             return
         data_changed()
         st.success(tr("导入完成", "Imported"))
-        st.dataframe(pd.DataFrame(summary.table()), hide_index=True, width="stretch")
+        st.dataframe(localise(pd.DataFrame(summary.table())), hide_index=True, width="stretch")
         for path in summary.reject_files:
             st.download_button(tr(f"下载被拒绝的行：{path.name}", f"Download rejected rows: {path.name}"),
                                path.read_bytes(), file_name=path.name, mime="text/csv", key=f"rej-{path.name}")

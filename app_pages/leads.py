@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr
 from queries.leads import lead_graph
 
 TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research")}
@@ -47,7 +47,7 @@ def page() -> None:
     table = result.table
     explanation = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
     st.caption(tr(f"共 {len(table)} 条线索", f"{len(table)} leads"))
-    event = st.dataframe(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "score", explanation]],
+    event = st.dataframe(localise(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "score", explanation]]),
                          hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key="lead_table")
     c1, c2 = st.columns(2)

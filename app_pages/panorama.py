@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr
 
 
 def page() -> None:
@@ -26,7 +26,7 @@ def page() -> None:
     st.markdown(" ".join(f'<span style="color:{c}">●</span> {s} ' for s, c in drawing.STATUS_COLOURS.items()) +
                 tr("（节点大小＝园区企业数）", " (node size = in-zone firms)"), unsafe_allow_html=True)
     drawing.show(result.graph, drawing.layered_positions(result.graph), key=f"panorama-{chain}", height=420)
-    st.dataframe(result.table, hide_index=True, width="stretch")
+    st.dataframe(localise(result.table), hide_index=True, width="stretch")
     if result.extra["chain_support"]:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
                    "、".join(result.extra["chain_support"]))
@@ -34,4 +34,4 @@ def page() -> None:
                            format_func=lambda s: result.table.set_index("segment").loc[s, "name"])
     if segment:
         near = cached_query("neighbourhood", ids=[segment], cap=300)
-        st.dataframe(near.table[["direction", "type", "name", "label"]], hide_index=True, width="stretch")
+        st.dataframe(localise(near.table[["direction", "type", "name", "label"]]), hide_index=True, width="stretch")

@@ -14,7 +14,7 @@ Portability choices (LadybugDB's Cypher is narrower than Neo4j's):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Property kinds -> LadybugDB column type.
 LADYBUG_TYPES = {"str": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN",

@@ -95,7 +95,6 @@ def _read_delimited(path: Path, delimiter: str, encoding: str | None) -> Table:
                 if not any(cell.strip() for cell in row):
                     continue  # blank lines before the header
                 table.header = [cell.strip() for cell in row]
-                header_line = line
                 continue
             table.rows.append((line, row))
     except csv.Error as exc:

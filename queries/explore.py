@@ -92,6 +92,6 @@ def node(store: Store, id: str) -> QueryResult:
     label = schema.LABELS[found[id]]
     cols = ", ".join(f"n.{schema._quote(p.name)} AS {schema._quote(p.name)}" for p in label.props)
     row = store.read(f"MATCH (n:{label.name} {{id: $id}}) RETURN {cols}", {"id": id})[0]
-    table = pd.DataFrame([{"property": p.name, "属性": p.zh, "value": row[p.name]} for p in label.props
-                          if row[p.name] is not None], columns=["property", "属性", "value"], dtype=object)
+    table = pd.DataFrame([{"property": p.name, "中文名": p.zh, "value": row[p.name]} for p in label.props
+                          if row[p.name] is not None], columns=["property", "中文名", "value"], dtype=object)
     return QueryResult(table, extra={"label": label.name})

@@ -1,29 +1,99 @@
-"""Streamlit AppTest: the pages render on the embedded store with the bundled data loaded on first run."""
+"""Streamlit AppTest: every page on both stores; page content, the console, language, a store that is down."""
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from app_pages.nav import ORDER
+from tests.conftest import ROOT, neo4j_or_skip
 
 APP = str(ROOT / "app.py")
+PAGES = [name for name, *_ in ORDER]
 
 
-@pytest.fixture
-def app_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
-    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
-    yield
+@pytest.fixture(params=["embedded", "neo4j"])
+def backend(request, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINGRAPH_STORE", request.param)
+    if request.param == "embedded":
+        monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+    else:
+        neo4j_or_skip()
+        request.getfixturevalue("neo4j_session_store").clear()   # the app loads the bundled data itself
+    yield request.param
     from app_pages.common import _store
     _store.clear()
 
 
-def test_overview_shows_the_article_figures_on_first_run(app_env):
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    assert not at.exception
+def open_page(monkeypatch, name: str, **query) -> AppTest:
+    monkeypatch.setenv("CHAINGRAPH_DEFAULT_PAGE", name)
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders(backend, monkeypatch, name):
+    at = ok(open_page(monkeypatch, name))
+    assert at.title, "every page has a title"
+
+
+def test_overview_figures(backend, monkeypatch):
+    at = ok(open_page(monkeypatch, "overview"))
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["链上企业"] == "114"
-    assert metrics["党组织覆盖率"] == "80%"
-    assert metrics["党的工作覆盖率"] == "100%"
-    assert metrics["协议总投资(亿元)"] == "554"
-    assert metrics["解决企业诉求"] == "114"
+    assert metrics["链上企业"] == "114" and metrics["党组织覆盖率"] == "80%" and metrics["协议总投资(亿元)"] == "554"
+
+
+def test_console_refuses_writes_and_runs_reads(backend, monkeypatch):
+    at = ok(open_page(monkeypatch, "console"))
+    at.text_area(key="console_query").set_value("MATCH (n) DETACH DELETE n")
+    at.button(key="console_run").click().run()
+    assert any("已拒绝" in e.value for e in at.error)
+    at.text_area(key="console_query").set_value("MATCH (a:Alliance) RETURN a.name AS name ORDER BY name")
+    at.button(key="console_run").click().run()
+    assert not at.error
+    assert sorted(at.dataframe[0].value["name"]) == sorted(["智造先锋", "智算未来", "绒耀世界", "创赢天下"])
+
+
+def test_import_page_without_files_and_settings_language(backend, monkeypatch):
+    ok(open_page(monkeypatch, "import"))
+    at = ok(open_page(monkeypatch, "settings"))
+    assert "Neo4j" in at.markdown[0].value or "LadybugDB" in at.markdown[0].value
+    assert "password" not in " ".join(m.value for m in at.markdown).lower()
+    at.radio[0].set_value("English").run()
+    assert at.title[0].value == "Settings"
+
+
+def test_panorama_gaps_leads_explore_content(monkeypatch, tmp_path):
+    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+    at = ok(open_page(monkeypatch, "panorama", chain="ch_h2"))
+    assert list(at.dataframe[0].value["环节编号"]) == ["seg_h2_1", "seg_h2_2", "seg_h2_3", "seg_h2_4", "seg_h2_5"]
+    at = ok(open_page(monkeypatch, "gaps"))
+    assert set(at.dataframe[0].value["状态"]) <= {"缺", "弱"} and len(at.dataframe[0].value) >= 10
+    at = ok(open_page(monkeypatch, "leads", segment="seg_wind_3"))
+    table = at.dataframe[0].value
+    assert len(table) >= 1 and set(table["所在环节"]) == {"风电·塔筒/主轴承"}
+    at = ok(open_page(monkeypatch, "explore", node="ent_jiuke"))
+    assert any("个节点" in c.value for c in at.caption)
+    from app_pages.common import _store
+    _store.clear()
+
+
+def test_store_down_shows_message_and_retry(monkeypatch):
+    monkeypatch.setenv("CHAINGRAPH_STORE", "neo4j")
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")
+    monkeypatch.setenv("NEO4J_PASSWORD", "s3cret-do-not-show")
+    at = open_page(monkeypatch, "overview")
+    assert not at.exception
+    assert at.error and "无法连接图数据库" in at.error[0].value
+    assert "s3cret" not in at.error[0].value
+    assert any(b.label == "重试" for b in at.button)
+    from app_pages.common import _store
+    _store.clear()
