@@ -16,5 +16,6 @@ def open_store(backend: str | None = None, *, read_only: bool = False, **options
         return EmbeddedStore(options.pop("data_dir", None), read_only=read_only, **options)
     if backend == "neo4j":
         from graph.neo4j_store import Neo4jStore
+        options.pop("data_dir", None)   # CHAINGRAPH_DATA_DIR concerns the embedded store only
         return Neo4jStore(read_only=read_only, **options)
     raise StoreError(f"unknown store {backend!r}: choose one of {', '.join(BACKENDS)}")

@@ -127,14 +127,13 @@ class EmbeddedStore(Store):
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *,
              timeout: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        self._conn.set_query_timeout(int(timeout * 1000) if timeout else 0)
+        self._conn.set_query_timeout(int((timeout or self.default_timeout) * 1000))
         try:
             return _rows(self._conn.execute(cypher, params or {}), limit)
         except RuntimeError as exc:
             raise _map_error(exc) from exc
         finally:
-            if timeout:
-                self._conn.set_query_timeout(0)
+            self._conn.set_query_timeout(0)   # writes (long loads) are not bounded by the read timeout
 
     @contextmanager
     def read_only_view(self) -> Iterator["EmbeddedStore"]:

@@ -105,7 +105,7 @@ class Neo4jStore(Store):
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *,
              timeout: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        @unit_of_work(timeout=timeout)
+        @unit_of_work(timeout=timeout or self.default_timeout)
         def work(tx):
             rows = []
             result = tx.run(cypher, params or {})

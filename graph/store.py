@@ -14,6 +14,7 @@ Notes for query-library authors — LadybugDB (embedded) differs from Neo4j, mea
 """
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol
@@ -85,6 +86,8 @@ class Store(ABC):
 
     backend: str = ""
     BATCH = 5000
+    # Every read runs with a timeout (seconds); a runaway query is stopped, never left to hang the app.
+    default_timeout: float = float(os.environ.get("CHAINGRAPH_QUERY_TIMEOUT", "60"))
 
     @abstractmethod
     def read(self, cypher: str, params: dict[str, Any] | None = None, *,

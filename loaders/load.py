@@ -7,6 +7,7 @@ invalid and ``skip_invalid`` is off, writes nothing and raises ``LoadRejected`` 
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -84,9 +85,21 @@ def validate_paths(store: Store, paths: list[str | Path], *, encoding: str | Non
     else:
         tables, problems = read_all(paths, encoding=encoding, sheet=sheet)
         triples = [(t, None, None) for t in tables]
+    limit = max_rows()
+    total = sum(len(t.rows) for t, _, _ in triples)
+    if total > limit:
+        # Refuse before building typed rows: a shared server must not be swamped by one upload.
+        problems.append(Problem(", ".join(sorted({t.source for t, _, _ in triples})), None, None,
+                                f"{total} rows is over the limit of {limit} rows per load (CHAINGRAPH_MAX_ROWS) "
+                                f"/ 超过单次导入行数上限"))
+        triples = []
     plan = build_plan(triples, store.existing_ids)
     plan.problems = problems + plan.problems
     return plan
+
+
+def max_rows() -> int:
+    return int(os.environ.get("CHAINGRAPH_MAX_ROWS", "50000000"))
 
 
 def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = False,

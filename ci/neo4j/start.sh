@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (once; Maven caches in ~/.m2) and starts the Neo4j test server on a free loopback port.
-# Prints the Bolt URI on stdout once the server answers; writes its PID to target/neo4j.pid.
+# Prints the Bolt URI on stdout once the server answers; writes its PID to target/neo4j.PORT.pid, so
+# several servers (a test run and a benchmark) can run side by side.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -12,19 +13,20 @@ fi
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 work="$(mktemp -d "${TMPDIR:-/tmp}/chaingraph-neo4j.XXXXXX")"
 nohup java -Xmx2g -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" \
-  > target/neo4j.log 2>&1 &
-echo $! > target/neo4j.pid
-echo "$work" > target/neo4j.work
+  > "target/neo4j.$port.log" 2>&1 &
+echo $! > "target/neo4j.$port.pid"
+echo "$work" > "target/neo4j.$port.work"
 # Bounded wait: the server prints its URI once Bolt is listening.
 for _ in $(seq 1 240); do
-  if grep -q '^NEO4J_URI=' target/neo4j.log; then
+  if grep -q '^NEO4J_URI=' "target/neo4j.$port.log"; then
     echo "bolt://127.0.0.1:$port"
     exit 0
   fi
-  if ! kill -0 "$(cat target/neo4j.pid)" 2>/dev/null; then
-    echo "Neo4j test server exited; its log:" >&2; tail -40 target/neo4j.log >&2; exit 1
+  if ! kill -0 "$(cat "target/neo4j.$port.pid")" 2>/dev/null; then
+    echo "Neo4j test server exited; its log:" >&2; tail -40 "target/neo4j.$port.log" >&2; exit 1
   fi
   sleep 0.5
 done
-echo "Neo4j test server did not start within 120 s; its log:" >&2; tail -40 target/neo4j.log >&2
+echo "Neo4j test server did not start within 120 s; its log:" >&2; tail -40 "target/neo4j.$port.log" >&2
+bash "$here/stop.sh" "$port"
 exit 1

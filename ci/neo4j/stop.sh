@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Stops the Neo4j test server started by start.sh and removes its working directory.
+# Stops the Neo4j test server that start.sh started on PORT and removes its working directory.
 here="$(cd "$(dirname "$0")" && pwd)"
-if [ -f "$here/target/neo4j.pid" ]; then
-  pid="$(cat "$here/target/neo4j.pid")"
+suffix="${1:+.$1}"
+pid_file="$here/target/neo4j$suffix.pid"
+work_file="$here/target/neo4j$suffix.work"
+if [ -f "$pid_file" ]; then
+  pid="$(cat "$pid_file")"
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -9 "$pid" 2>/dev/null || true
-  rm -f "$here/target/neo4j.pid"
+  rm -f "$pid_file"
 fi
-if [ -f "$here/target/neo4j.work" ]; then rm -rf "$(cat "$here/target/neo4j.work")" "$here/target/neo4j.work"; fi
+if [ -f "$work_file" ]; then rm -rf "$(cat "$work_file")" "$work_file"; fi

@@ -11,8 +11,8 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
   echo "with-neo4j: Java or Maven missing: the Neo4j half of the tests will be skipped (a failure under CI=true)" >&2
   exec "$@"
 fi
-pid_file="$here/target/neo4j.pid"
 uri="$(bash "$here/start.sh")"
-trap 'bash "$here/stop.sh"' EXIT
+port="${uri##*:}"
+trap 'bash "$here/stop.sh" "$port"' EXIT
 echo "with-neo4j: Neo4j test server at $uri" >&2
 NEO4J_URI="$uri" NEO4J_USER=neo4j NEO4J_PASSWORD= "$@"

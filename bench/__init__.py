@@ -1,0 +1,1 @@
+"""Benchmarks of ChainGraph's loaders and query library (see bench/run.py)."""

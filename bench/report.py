@@ -1,0 +1,70 @@
+"""BENCHMARKS.md and the log-log plot from a results dict."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = ["# Benchmarks", "",
+             f"Run on {m['date']}: {m['cores']} cores, {m['ram_gib']} GiB, Python {m['python']}, "
+             f"LadybugDB {m['ladybug']}, neo4j driver {m['neo4j_driver']} ({m['platform']}).",
+             "Re-run: `python -m bench` (all scales) or `python -m bench --quick` (10k). Every figure below comes "
+             "from one run; compare ratios, not times across runs (these machines are noisy).", "",
+             "Neo4j is the Community 5.26 test server of `ci/neo4j/` on loopback (default settings, 2 GiB heap).",
+             "The networkx baseline (`bench/baseline.py`) computes each analysis's graph work from the same CSV "
+             "files with prebuilt indexes; it does not build the explanations and sentences the library returns.",
+             "", "## Load", "",
+             "| enterprises | store | rows | loader s | raw write s | loader/raw | loader rows/s | loader peak RSS MiB |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for scale, entry in results["scales"].items():
+        for store, r in entry["stores"].items():
+            load = r["load"]
+            lines.append(f"| {int(scale):,} | {store} | {load['rows']:,} | {load['loader_s']} | {load['raw_s']} | "
+                         f"{load['loader_over_raw']} | {load['loader_rows_per_s']:,} | {load['loader_peak_rss_mib']} |")
+    lines += ["", "Raw write = the same typed rows written by the store's batched UNWIND/MERGE path with no reading "
+              "or validation (the loader's own write path).", "", "## Queries (ms)", ""]
+    for scale, entry in results["scales"].items():
+        stores = list(entry["stores"])
+        header = "| analysis | " + " | ".join(f"{s} p50 | {s} p95 | {s} cold" for s in stores) + \
+                 " | networkx p50 | " + " | ".join(f"{s}/networkx" for s in stores) + " |"
+        lines += [f"### {int(scale):,} enterprises", "", header,
+                  "|---|" + "---:|" * (3 * len(stores) + 1 + len(stores))]
+        for name in entry["stores"][stores[0]]["queries"]:
+            cells = []
+            for s in stores:
+                q = entry["stores"][s]["queries"][name]
+                cells += [str(q["p50_ms"]), str(q["p95_ms"]), str(q["cold_ms"])]
+            base = entry["networkx"].get(name, {}).get("p50_ms")
+            ratios = [f"{entry['stores'][s]['queries'][name]['p50_ms'] / base:.1f}" if base else "–" for s in stores]
+            lines.append(f"| {name} | " + " | ".join(cells) + f" | {base} | " + " | ".join(ratios) + " |")
+        lines += ["", f"networkx index build: {entry['networkx']['_build']['p50_ms']} ms.", ""]
+        for s in stores:
+            if entry["stores"][s].get("server_rss_mib"):
+                lines.append(f"Neo4j server RSS after the run: {entry['stores'][s]['server_rss_mib']} MiB.")
+    lines += ["", "![latency by scale](bench/results/latency.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    scales = sorted(int(s) for s in results["scales"])
+    first = results["scales"][str(scales[0])]
+    fig, axes = plt.subplots(1, len(first["stores"]), figsize=(7 * len(first["stores"]), 5), squeeze=False)
+    for ax, store in zip(axes[0], first["stores"]):
+        for name in first["stores"][store]["queries"]:
+            ys = [results["scales"][str(s)]["stores"].get(store, {}).get("queries", {}).get(name, {}).get("p50_ms")
+                  for s in scales]
+            ax.plot(scales, ys, marker="o", label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{store}: p50 latency per analysis")
+        ax.set_xlabel("enterprises")
+        ax.set_ylabel("ms")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

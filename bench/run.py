@@ -1,0 +1,181 @@
+"""Benchmarks: load and query speed on each store at several scales, side by side with the raw write
+path and a networkx baseline, all in one run (machines here are noisy: compare ratios, not times
+across runs).  ``python -m bench --quick`` (10k only) or ``chaingraph bench``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def log(message: str) -> None:
+    print(f"[bench {dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    import ladybug
+    import neo4j
+    return {"cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "ladybug": ladybug.__version__, "neo4j_driver": neo4j.__version__,
+            "platform": platform.platform(), "date": dt.date.today().isoformat()}
+
+
+def run_with_peak_rss(cmd: list[str], env: dict) -> tuple[float, int, str]:
+    """Wall time and peak resident memory of a subprocess (sampled every 20 ms)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ps, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, ps.memory_info().rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {err[-2000:]}")
+    return time.perf_counter() - started, peak, out
+
+
+def open_fresh(backend: str, folder: Path):
+    from graph import open_store
+    store = open_store(backend, data_dir=folder) if backend == "embedded" else open_store(backend)
+    store.clear()
+    return store
+
+
+def bench_load(backend: str, data: Path, work: Path) -> dict:
+    """End-to-end ``chaingraph load`` versus the raw batched write of exactly the same rows."""
+    from loaders.load import validate_paths, write_plan
+    rows = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in data.glob("*.csv"))
+    env = dict(os.environ, CHAINGRAPH_STORE=backend, CHAINGRAPH_DATA_DIR=str(work / "loader"))
+    if backend == "neo4j":
+        open_fresh(backend, work).close()
+    loader_s, loader_rss, _ = run_with_peak_rss([sys.executable, "-m", "cli", "load", str(data), "--format", "json"], env)
+    store = open_fresh(backend, work / "raw")
+    plan = validate_paths(store, [data])             # typed rows prepared outside the timing
+    started = time.perf_counter()
+    write_plan(store, plan)
+    raw_s = time.perf_counter() - started
+    store.close()
+    return {"rows": rows, "loader_s": round(loader_s, 3), "raw_s": round(raw_s, 3),
+            "loader_rows_per_s": round(rows / loader_s), "raw_rows_per_s": round(rows / raw_s),
+            "loader_over_raw": round(loader_s / raw_s, 2), "loader_peak_rss_mib": round(loader_rss / 2**20)}
+
+
+def representative(store) -> dict[str, dict]:
+    """Parameters that make each analysis work hard: the biggest chain, a hub firm, the widest gap."""
+    from queries import registry
+    chains = registry.get("chains").run(store).table
+    big_chain = chains.sort_values(["segments", "id"], ascending=[False, True]).iloc[0]["id"]
+    hub = store.read("MATCH (a:Enterprise)-[r:SUPPLIES]->(b:Enterprise) RETURN a.id AS id, count(r) AS n "
+                     "ORDER BY n DESC, id LIMIT 1")[0]["id"]
+    gaps = registry.get("gaps").run(store).table
+    gap = gaps.sort_values(["candidates", "segment"], ascending=[False, True]).iloc[0]["segment"] if len(gaps) else ""
+    segment = store.read("MATCH (s:Segment) RETURN s.id AS id ORDER BY id LIMIT 1")[0]["id"]
+    return {"overview": {}, "panorama": {"chain": big_chain}, "gaps": {}, "leads": {"limit": 100},
+            "gap_leads": {"segment": gap or segment}, "updown": {"id": hub, "depth": 3},
+            "search": {"q": "企业00001"}, "neighbourhood": {"ids": [hub]}, "alliances": {}, "research": {},
+            "pipeline": {}, "demands": {}, "what_if": {"segment": gap or segment}, "node": {"id": hub}}
+
+
+def bench_queries(store, repeat: int) -> dict[str, dict]:
+    from queries import registry
+    out = {}
+    for name, params in representative(store).items():
+        spec = registry.get(name)
+        started = time.perf_counter()
+        spec.run(store, **params)
+        cold = time.perf_counter() - started
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            spec.run(store, **params)
+            times.append(time.perf_counter() - started)
+        times.sort()
+        out[name] = {"cold_ms": round(cold * 1000, 2), "p50_ms": round(statistics.median(times) * 1000, 2),
+                     "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))] * 1000, 2),
+                     "params": {k: v for k, v in params.items()}}
+    return out
+
+
+def bench_baseline(data: Path, params: dict[str, dict], repeat: int) -> dict[str, dict]:
+    """The same analyses in pure Python with networkx, from the same files."""
+    from bench import baseline
+    started = time.perf_counter()
+    model = baseline.Model(data)
+    build = time.perf_counter() - started
+    out = {"_build": {"p50_ms": round(build * 1000, 2)}}
+    for name, fn in baseline.ANALYSES.items():
+        times = []
+        for _ in range(max(1, repeat // 4)):
+            started = time.perf_counter()
+            fn(model, params.get(name, {}))
+            times.append(time.perf_counter() - started)
+        out[name] = {"p50_ms": round(statistics.median(times) * 1000, 2)}
+    return out
+
+
+def neo4j_server_rss() -> int | None:
+    """Resident memory of the local Neo4j test server serving NEO4J_URI, when it is one."""
+    port = os.environ.get("NEO4J_URI", "").rsplit(":", 1)[-1].strip("/")
+    pid_file = ROOT / "ci" / "neo4j" / "target" / f"neo4j.{port}.pid"
+    try:
+        return psutil.Process(int(pid_file.read_text())).memory_info().rss
+    except (OSError, ValueError, psutil.Error):
+        return None
+
+
+def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1) -> dict:
+    from graph import open_store
+    from loaders.generate import generate_zone
+    results = {"machine": machine(), "scales": {}}
+    with tempfile.TemporaryDirectory(prefix="chaingraph-bench-") as tmp:
+        for scale in scales:
+            data = Path(tmp) / f"zone-{scale}"
+            log(f"generating {scale} enterprises")
+            counts = generate_zone(data, enterprises=scale, seed=seed)
+            entry = {"generated": counts, "stores": {}}
+            params = None
+            for backend in backends:
+                log(f"{scale}: load on {backend}")
+                work = Path(tmp) / f"{backend}-{scale}"
+                load = bench_load(backend, data, work)
+                store = open_store(backend, data_dir=work / "loader") if backend == "embedded" else open_store(backend)
+                log(f"{scale}: queries on {backend}")
+                params = representative(store)
+                queries = bench_queries(store, repeat)
+                store.close()
+                entry["stores"][backend] = {"load": load, "queries": queries}
+                if backend == "neo4j":
+                    rss = neo4j_server_rss()
+                    entry["stores"][backend]["server_rss_mib"] = round(rss / 2**20) if rss else None
+            log(f"{scale}: networkx baseline")
+            entry["networkx"] = bench_baseline(data, params or {}, repeat)
+            results["scales"][str(scale)] = entry
+    return results
+
+
+def write_outputs(results: dict, out_dir: Path = RESULTS) -> Path:
+    from bench.report import markdown, plot
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = out_dir / f"bench-{stamp}.json"
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out_dir / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    plot(results, out_dir / "latency.png")
+    (ROOT / "BENCHMARKS.md").write_text(markdown(results), encoding="utf-8")
+    return path
