@@ -103,6 +103,7 @@ def build_view(ids: list[str], depth: int, labels: list[str], rel_types: list[st
             second = cached_query("neighbourhood", ids=frontier, labels=labels, rel_types=rel_types, cap=room)
             for node_id, node in second.graph.nodes.items():
                 graph.nodes.setdefault(node_id, {k: v for k, v in node.items() if k != "centre"})
-            graph.edges += [e for e in second.graph.edges if e not in graph.edges]
+            for edge in second.graph.edges:
+                graph.add_edge(edge["from"], edge["to"], edge["type"])
             cut += second.extra["cut"]
     return graph, cut

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import get_store, tr
+from app_pages.common import get_store, localise, tr
 from queries import registry
 
 CARDS = [("chain_enterprises", "链上企业", "Chain enterprises"),
@@ -33,7 +33,21 @@ def page() -> None:
         shown = f"{value:g}%" if key.endswith("_pct") else f"{value:g}"
         columns[i % 4].metric(tr(zh, en), shown)
     st.subheader(tr("全部指标", "All figures"))
-    st.dataframe(result.table, hide_index=True, width="stretch")
+    st.dataframe(localise(result.table), hide_index=True, width="stretch")
+    alliances = registry.get("alliances").run(store).table
+    pipeline = registry.get("pipeline").run(store).table
+    if alliances.empty:
+        st.info(tr("图谱为空：请在“数据导入”页导入数据。", "The graph is empty: import data on the Import page."))
+        return
+    left, right = st.columns(2)
+    with left:
+        st.caption(tr("各联合体成员企业与党组织覆盖", "Members and party-organisation coverage by alliance"))
+        st.bar_chart(alliances.rename(columns={"enterprises": tr("成员企业", "members"),
+                                               "with_party_org": tr("有党组织", "with party org")}),
+                     x="name", y=[tr("成员企业", "members"), tr("有党组织", "with party org")], stack=False)
+    with right:
+        st.caption(tr("各产业链项目投资（亿元）", "Project investment by chain (100M CNY)"))
+        st.bar_chart(pipeline.groupby("chain", as_index=False)["investment"].sum(), x="chain", y="investment")
     left, right = st.columns(2)
     with left:
         st.caption(tr("项目签约（按年）", "Projects signed by year"))

@@ -82,7 +82,9 @@ class EmbeddedStore(Store):
     backend = "embedded"
 
     def __init__(self, data_dir: str | Path | None = None, *, read_only: bool = False,
-                 lock_wait: float = 10.0):
+                 lock_wait: float | None = None):
+        if lock_wait is None:   # how long a writer waits for another process to release the file
+            lock_wait = float(os.environ.get("CHAINGRAPH_LOCK_WAIT", "10"))
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.read_only = read_only
         self.path = self.data_dir / DB_FILE

@@ -184,13 +184,13 @@ RELS = {r.name: r for r in REL_TYPES}
 
 def check_label(name: str) -> NodeLabel:
     """Labels and types that come from users are checked against the model before use in Cypher."""
-    if name not in LABELS:
+    if not isinstance(name, str) or name not in LABELS:
         raise ValueError(f"unknown label {name!r}; known: {', '.join(LABELS)}")
     return LABELS[name]
 
 
 def check_rel_type(name: str) -> RelType:
-    if name not in RELS:
+    if not isinstance(name, str) or name not in RELS:
         raise ValueError(f"unknown relationship type {name!r}; known: {', '.join(RELS)}")
     return RELS[name]
 

@@ -44,43 +44,83 @@ class MappingError(Exception):
     pass
 
 
+SCALAR = (str, int, float, bool, type(None))
+
+
 def load_mapping(path: str | Path) -> dict[str, Any]:
+    """Read and check a mapping: every key, type and name is checked before any file is read."""
     path = Path(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise MappingError(f"{path.name}: cannot read mapping: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list) or not doc["sources"]:
         raise MappingError(f"{path.name}: a mapping needs a non-empty 'sources' list")
     for i, source in enumerate(doc["sources"], start=1):
-        where = f"{path.name}: sources[{i}]"
-        if not isinstance(source, dict) or "file" not in source:
-            raise MappingError(f"{where}: each source needs 'file'")
-        unknown = set(source) - SOURCE_KEYS
-        if unknown:
-            raise MappingError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        if ("label" in source) == ("relationship" in source):
-            raise MappingError(f"{where}: give exactly one of 'label' or 'relationship'")
-        try:
-            target = (Target(label=schema.check_label(source["label"])) if "label" in source
-                      else Target(rel=schema.check_rel_type(source["relationship"])))
-        except ValueError as exc:
-            raise MappingError(f"{where}: {exc}") from None
-        for prop in list(source.get("properties") or {}) + list(source.get("constants") or {}):
-            if not any(p.name == prop for p in target.props) or prop == "id":
-                raise MappingError(f"{where}: {target.name} has no property {prop!r}")
-        needed = ["id"] if target.label else ["from", "to"]
-        for key in needed:
-            if key not in source:
-                raise MappingError(f"{where}: {target.name} needs '{key}'")
-        for key, spec in _specs(source):
-            unknown = set(spec) - SPEC_KEYS
-            if unknown:
-                raise MappingError(f"{where}.{key}: unknown option(s) {', '.join(sorted(unknown))}")
-            if "column" not in spec:
-                raise MappingError(f"{where}.{key}: needs 'column'")
-        source["_target"] = target
+        _check_source(source, f"{path.name}: sources[{i}]")
     return doc
+
+
+def _check_source(source: Any, where: str) -> None:
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise MappingError(f"{where}: {message}")
+    need(isinstance(source, dict), "each source must be a mapping of keys")
+    need(isinstance(source.get("file"), str) and source["file"].strip() != "", "each source needs 'file' (a file name)")
+    unknown = {str(k) for k in source} - SOURCE_KEYS
+    need(not unknown, f"unknown key(s) {', '.join(sorted(unknown))}")
+    need(("label" in source) != ("relationship" in source), "give exactly one of 'label' or 'relationship'")
+    for key in ("sheet", "encoding"):
+        need(key not in source or isinstance(source[key], str), f"'{key}' must be text")
+    try:
+        target = (Target(label=schema.check_label(source["label"])) if "label" in source
+                  else Target(rel=schema.check_rel_type(source["relationship"])))
+    except ValueError as exc:
+        raise MappingError(f"{where}: {exc}") from None
+    for key in ("properties", "constants", "where"):
+        need(source.get(key) is None or isinstance(source[key], dict), f"'{key}' must be a mapping")
+    for key, value in (source.get("where") or {}).items():
+        need(isinstance(key, str) and isinstance(value, SCALAR), "'where' maps column names to single values")
+    for prop, value in (source.get("constants") or {}).items():
+        need(isinstance(value, SCALAR), f"constant {prop!r} must be a single value")
+    for prop in list(source.get("properties") or {}) + list(source.get("constants") or {}):
+        need(isinstance(prop, str) and prop != "id" and any(p.name == prop for p in target.props),
+             f"{target.name} has no property {prop!r}")
+    for key in (["id"] if target.label else ["from", "to"]):
+        need(key in source, f"{target.name} needs '{key}'")
+    for key in ("id", "from", "to"):
+        if key in source and key not in (["id"] if target.label else ["from", "to"]):
+            need(False, f"'{key}' does not apply to {target.name}")
+    for key, raw in _raw_specs(source):
+        need(isinstance(raw, (str, dict)), f"{key}: give a column name or a column spec")
+        spec = _spec(raw)
+        unknown = {str(k) for k in spec} - SPEC_KEYS
+        need(not unknown, f"{key}: unknown option(s) {', '.join(sorted(unknown))}")
+        need(isinstance(spec.get("column"), str), f"{key}: needs 'column' (a column name)")
+        for option in ("regex", "split", "prefix", "suffix"):
+            need(option not in spec or isinstance(spec[option], str), f"{key}: '{option}' must be text")
+        need("split" not in spec or spec["split"] != "", f"{key}: 'split' needs a separator")
+        need("map" not in spec or isinstance(spec["map"], dict), f"{key}: 'map' must be a mapping")
+        need("strip" not in spec or isinstance(spec["strip"], bool), f"{key}: 'strip' is true or false")
+        need(isinstance(spec.get("default"), SCALAR), f"{key}: 'default' must be a single value")
+        if "regex" in spec:
+            try:
+                re.compile(spec["regex"])
+            except re.error as exc:
+                raise MappingError(f"{where}: {key}: bad regex {spec['regex']!r}: {exc}") from None
+        if "lookup" in spec:
+            lookup = spec["lookup"]
+            need(isinstance(lookup, dict) and isinstance(lookup.get("label"), str)
+                 and isinstance(lookup.get("property"), str), f"{key}: 'lookup' needs label and property")
+    source["_target"] = target
+
+
+def _raw_specs(source: dict[str, Any]):
+    for key in ("id", "from", "to"):
+        if key in source:
+            yield key, source[key]
+    for key, value in (source.get("properties") or {}).items():
+        yield key, value
 
 
 def _spec(value: Any) -> dict[str, Any]:

@@ -209,10 +209,11 @@ def what_if(store: Store, segment: str, firms: int, weak_threshold: int) -> Quer
                          "score_after": after.get(seg, {}).get("score"),
                          "change": "补齐" if old != "强" and new == "强" else "改善" if old != new else
                          ("优先级变化" if before.get(seg, {}).get("score") != after.get(seg, {}).get("score") else "不变")})
-    from queries.leads import lead_rows
-    leads_before = {r["lead"]: r for r in lead_rows(store, state, weak_threshold=weak_threshold)}
+    from queries.leads import lead_rows, read_context
+    context = read_context(store, state)
+    leads_before = {r["lead"]: r for r in lead_rows(store, state, weak_threshold=weak_threshold, context=context)}
     leads_after = {r["lead"]: r for r in lead_rows(store, state, weak_threshold=weak_threshold,
-                                                   extra={segment: firms})}
+                                                   extra={segment: firms}, context=context)}
     changed = [{"lead": k, "name": v["name"], "score_before": v["score"], "score_after": leads_after[k]["score"]}
                for k, v in leads_before.items() if leads_after[k]["score"] != v["score"]]
     return QueryResult(pd.DataFrame(rows, columns=["segment", "name", "before", "after", "score_before",

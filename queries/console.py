@@ -97,3 +97,33 @@ def run_console(store: Store, text: str, params: dict[str, Any] | None = None, *
     rows = rows[:row_cap]
     columns = list(rows[0]) if rows else []
     return ConsoleResult(columns, rows, truncated)
+
+
+def graph_from_rows(rows: list[dict[str, Any]]):
+    """Nodes, relationships and paths in a console result, as a Subgraph to draw (None if there are none).
+
+    Nodes are keyed by the engine's own key (``_key``), since a relationship names its ends by it."""
+    from queries.registry import Subgraph
+    graph = Subgraph()
+    rels: list[dict[str, Any]] = []
+
+    def visit(value: Any) -> None:
+        if isinstance(value, dict) and "_label" in value and "_key" in value:
+            graph.add_node(value["_key"], value["_label"], str(value.get("name") or value.get("id") or value["_key"]),
+                           graph_id=value.get("id"))
+        elif isinstance(value, dict) and "_type" in value:
+            rels.append(value)
+        elif isinstance(value, dict) and "_nodes" in value:
+            for item in value["_nodes"] + value["_rels"]:
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    for row in rows:
+        for value in row.values():
+            visit(value)
+    for rel in rels:
+        if rel["_src"] in graph.nodes and rel["_dst"] in graph.nodes:
+            graph.add_edge(rel["_src"], rel["_dst"], rel["_type"])
+    return graph if graph.nodes else None

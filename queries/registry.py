@@ -18,14 +18,25 @@ class Subgraph:
     """Nodes and relationships to draw: nodes keyed by id, relationships by endpoint ids."""
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)   # id -> {label, name, …}
     edges: list[dict[str, Any]] = field(default_factory=list)       # {from, to, type, …}
+    _seen: set = field(default_factory=set, repr=False)             # (from, to, type) already added
 
     def add_node(self, node_id: str, label: str, name: str, **props) -> None:
         self.nodes.setdefault(node_id, {"id": node_id, "label": label, "name": name, **props})
 
     def add_edge(self, a: str, b: str, rel_type: str, **props) -> None:
-        edge = {"from": a, "to": b, "type": rel_type, **props}
-        if edge not in self.edges:
-            self.edges.append(edge)
+        if not self._seen and self.edges:   # edges given to the constructor
+            self._seen.update((e["from"], e["to"], e["type"]) for e in self.edges)
+        key = (a, b, rel_type)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.edges.append({"from": a, "to": b, "type": rel_type, **props})
+
+    def merge(self, other: "Subgraph") -> None:
+        for node_id, node in other.nodes.items():
+            self.nodes.setdefault(node_id, node)
+        for edge in other.edges:
+            extra = {k: v for k, v in edge.items() if k not in ("from", "to", "type")}
+            self.add_edge(edge["from"], edge["to"], edge["type"], **extra)
 
 
 @dataclass

@@ -97,3 +97,12 @@ def test_store_down_shows_message_and_retry(monkeypatch):
     assert any(b.label == "重试" for b in at.button)
     from app_pages.common import _store
     _store.clear()
+
+
+def test_console_example_draws_a_graph(backend, monkeypatch):
+    at = ok(open_page(monkeypatch, "console"))
+    at.selectbox(key="console_example").set_value(2).run()
+    assert "FEEDS" in at.text_area(key="console_query").value
+    at.button(key="console_run").click().run()
+    ok(at)
+    assert any("图中 7 个节点、6 条关系" in c.value for c in at.caption)

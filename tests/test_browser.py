@@ -76,9 +76,10 @@ def page(browser):
 
 
 def test_overview_shows_the_article_figures(page, app_url):
-    page.goto(app_url + "/overview")
+    page.goto(app_url + "/")             # the default page: "/" (it has no /overview path of its own)
     page.get_by_text("党组织覆盖率").first.wait_for()
     text = page.inner_text("body")
+    assert "Page not found" not in text
     for figure in ("114", "80%", "100%", "69", "19", "45", "554", "40", "76", "13.2"):
         assert figure in text, figure
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)

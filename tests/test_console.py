@@ -123,3 +123,21 @@ def test_cli_cypher_refuses_with_exit_code_3(tmp_path):
                           "MATCH (n) DETACH DELETE n"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 3
     assert "DETACH" in out.stderr and "read-only" in out.stderr
+
+
+def test_saved_examples_run_read_only_on_both_stores(bundled_store):
+    from queries.examples import EXAMPLES
+    for zh, en, cypher, params in EXAMPLES:
+        result = run_console(bundled_store, cypher, params)
+        assert result.rows, zh
+
+
+def test_results_with_nodes_and_relationships_become_a_graph(bundled_store):
+    from queries.console import graph_from_rows
+    rows = run_console(bundled_store, "MATCH (a:Segment)-[r:FEEDS]->(b:Segment)-[:PART_OF]->(c:Chain {id: 'ch_pv'}) "
+                                      "RETURN a, r, b").rows
+    graph = graph_from_rows(rows)
+    names = {n["name"] for n in graph.nodes.values()}
+    assert len(graph.nodes) == 7 and len(graph.edges) == 6
+    assert "光伏·工业硅" in names and all(e["type"] == "FEEDS" for e in graph.edges)
+    assert graph_from_rows(run_console(bundled_store, "MATCH (a:Alliance) RETURN a.name AS n").rows) is None

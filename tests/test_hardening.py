@@ -125,3 +125,31 @@ def test_max_rows_per_load(store, tmp_path, monkeypatch):
     with pytest.raises(LoadRejected, match="30 rows is over the limit of 20"):
         load_paths(store, [tmp_path])
     assert store.counts()["nodes"]["Enterprise"] == 0
+
+
+MAPPING_KEYS = st.sampled_from(["file", "label", "relationship", "id", "from", "to", "properties", "constants",
+                                "where", "sheet", "bogus"])
+MAPPING_VALUES = st.one_of(st.sampled_from(["Enterprise", "SUPPLIES", "Nope", "data.csv", "missing.csv", "a", "b"]),
+                           st.dictionaries(st.sampled_from(["column", "regex", "map", "split", "prefix", "name",
+                                                            "in_zone", "x"]),
+                                           st.one_of(st.text(max_size=5), st.sampled_from(["(", "a", "\\d+"])),
+                                           max_size=3),
+                           st.integers(), st.none(), st.lists(st.text(max_size=3), max_size=2))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sources=st.one_of(st.none(), st.text(max_size=10),
+                         st.lists(st.dictionaries(MAPPING_KEYS, MAPPING_VALUES, max_size=6), max_size=3)))
+def test_fuzzed_mappings_never_crash(tmp_path_factory, sources):
+    import yaml
+
+    from graph.embedded import EmbeddedStore
+    folder = tmp_path_factory.mktemp("map")
+    (folder / "data.csv").write_text("a,b\n1,2\nx,\n", encoding="utf-8")
+    (folder / "m.yaml").write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True), encoding="utf-8")
+    with EmbeddedStore(folder / "db") as store:
+        try:
+            load_paths(store, [folder / "data.csv"], mapping=folder / "m.yaml")
+        except LoadRejected as exc:
+            assert all(p.file and p.reason for p in exc.problems)
+        assert store.counts()["nodes"]["Enterprise"] <= 2

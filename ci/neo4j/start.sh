@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds (once; Maven caches in ~/.m2) and starts the Neo4j test server on a free loopback port.
+# Builds (once; Maven caches in ~/.m2) and starts the Neo4j test server on a loopback port
+# (a free one, or the one given as the first argument).
 # Prints the Bolt URI on stdout once the server answers; writes its PID to target/neo4j.PORT.pid, so
 # several servers (a test run and a benchmark) can run side by side.
 set -euo pipefail
@@ -10,7 +11,8 @@ if [ ! -s target/classpath.txt ] || [ pom.xml -nt target/classpath.txt ] || \
    [ src/main/java/chaingraph/TestServer.java -nt target/classes/chaingraph/TestServer.class ]; then
   mvn -q -B compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
 fi
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# PORT (optional first argument) lets a fault test restart a server where it was.
+port="${1:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/chaingraph-neo4j.XXXXXX")"
 nohup java -Xmx2g -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" \
   > "target/neo4j.$port.log" 2>&1 &
