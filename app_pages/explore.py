@@ -9,6 +9,7 @@ from graph import schema
 from queries.registry import Subgraph
 
 DEFAULT_CAP = 300
+TYPEAHEAD_LIMIT = 20000   # nodes; above this the search box asks the store (search query) instead
 
 
 def _list_param(name: str) -> list[str]:
@@ -23,7 +24,20 @@ def page() -> None:
         return
     if "explore_ids" not in st.session_state:
         st.session_state["explore_ids"] = _list_param("node")
-    query_text = st.text_input(tr("搜索（名称片段，任意类型）", "Search (name fragment, any label)"), key="explore_q")
+    catalogue = cached_query("catalogue", limit=TYPEAHEAD_LIMIT)
+    if catalogue.extra["complete"]:
+        # Small enough to send to the browser: the select box filters as the user types.
+        table = catalogue.table
+        labels = dict(zip(table["id"], table["name"] + " · " + table["label_zh"]))
+        choice = st.selectbox(tr("搜索（输入名称片段，任意类型）", "Search (type a name fragment, any label)"),
+                              list(table["id"]), index=None, format_func=labels.get, key="explore_typeahead",
+                              placeholder=tr("输入以筛选…", "Type to filter…"))
+        if choice and choice != st.session_state.get("explore_last_pick"):
+            st.session_state["explore_last_pick"] = choice
+            st.session_state["explore_ids"] = [choice]
+        query_text = ""
+    else:
+        query_text = st.text_input(tr("搜索（名称片段，任意类型）", "Search (name fragment, any label)"), key="explore_q")
     if query_text.strip():
         hits = cached_query("search", q=query_text, limit=20).table
         if hits.empty:

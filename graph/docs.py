@@ -18,7 +18,9 @@ def render() -> str:
     for rel in schema.REL_TYPES:
         for a, b in rel.pairs:
             lines.append(f"  {a} -->|{rel.name}| {b}")
-    lines += ["```", "", "## Node labels", ""]
+    lines += ["```", "", "Headers are matched ignoring case, spaces, underscores, hyphens and brackets. Relationship",
+              "files take `from`/`to` (also 起点/终点, source/target, from_id/to_id) and optionally",
+              "`from_label`/`to_label` (起点类型/终点类型).", "", "## Node labels", ""]
     for label in schema.NODE_LABELS:
         lines += [f"### {label.name} — {label.zh}", ""]
         if label.description:
@@ -34,14 +36,15 @@ def render() -> str:
 
 
 def _props_table(props) -> list[str]:
-    rows = ["| property | 中文 | type | required | allowed / range |", "|---|---|---|---|---|"]
+    rows = ["| property | 中文 | other accepted headers | type | required | allowed / range |",
+            "|---|---|---|---|---|---|"]
     for p in props:
         bounds = "/".join(p.allowed) if p.allowed else ""
         if p.minimum is not None or p.maximum is not None:
             bounds = f"{p.minimum:g} … {p.maximum:g}"
         if p.derived_from:
             bounds = f"derived from {p.derived_from}"
-        rows.append(f"| {p.name} | {p.zh} | {p.kind} | {'yes' if p.required else ''} | {bounds} |")
+        rows.append(f"| {p.name} | {p.zh} | {'、'.join(p.aliases)} | {p.kind} | {'yes' if p.required else ''} | {bounds} |")
     return rows + [""]
 
 

@@ -211,10 +211,12 @@ def what_if(store: Store, segment: str, firms: int, weak_threshold: int) -> Quer
                          ("优先级变化" if before.get(seg, {}).get("score") != after.get(seg, {}).get("score") else "不变")})
     from queries.leads import lead_rows, read_context
     context = read_context(store, state)
-    leads_before = {r["lead"]: r for r in lead_rows(store, state, weak_threshold=weak_threshold, context=context)}
+    leads_before = {r["lead"]: r for r in lead_rows(store, state, weak_threshold=weak_threshold, context=context,
+                                                    describe=False)}
     leads_after = {r["lead"]: r for r in lead_rows(store, state, weak_threshold=weak_threshold,
-                                                   extra={segment: firms}, context=context)}
-    changed = [{"lead": k, "name": v["name"], "score_before": v["score"], "score_after": leads_after[k]["score"]}
+                                                   extra={segment: firms}, context=context, describe=False)}
+    changed = [{"lead": k, "name": context.names.get(k, {}).get("name") or k, "score_before": v["score"],
+                "score_after": leads_after[k]["score"]}
                for k, v in leads_before.items() if leads_after[k]["score"] != v["score"]]
     return QueryResult(pd.DataFrame(rows, columns=["segment", "name", "before", "after", "score_before",
                                                     "score_after", "change"]),

@@ -95,3 +95,20 @@ def node(store: Store, id: str) -> QueryResult:
     table = pd.DataFrame([{"property": p.name, "中文名": p.zh, "value": row[p.name]} for p in label.props
                           if row[p.name] is not None], columns=["property", "中文名", "value"], dtype=object)
     return QueryResult(table, extra={"label": label.name})
+
+
+NAMES = "MATCH (n:{label}) RETURN n.id AS id, n.name AS name ORDER BY n.name LIMIT $cap"
+
+
+@query("catalogue", "名录", "Every node's id, name and label (at most ``limit``): the explorer's type-ahead list "
+       "on graphs small enough to send to the browser.", limit=20000)
+def catalogue(store: Store, limit: int) -> QueryResult:
+    limit = max(1, min(int(limit), 200_000))
+    rows = []
+    for label in SEARCHABLE:
+        for r in store.read(NAMES.format(label=label), {"cap": limit - len(rows) + 1}):
+            rows.append({"id": r["id"], "name": r["name"], "label": label, "label_zh": schema.LABELS[label].zh})
+        if len(rows) > limit:
+            break
+    return QueryResult(pd.DataFrame(rows[:limit], columns=["id", "name", "label", "label_zh"]),
+                       extra={"complete": len(rows) <= limit})

@@ -91,10 +91,12 @@ def read_context(store: Store, state: ChainState, tie_types: list[str] | None = 
 
 def lead_rows(store: Store, state: ChainState | None = None, *, chain: str = "", segment: str = "",
               alliance: str = "", tie_types: list[str] | None = None, weak_threshold: int = 2,
-              extra: dict[str, int] | None = None, context: LeadContext | None = None) -> list[dict]:
+              extra: dict[str, int] | None = None, context: LeadContext | None = None,
+              min_score: float = 0.0, limit: int | None = None, describe: bool = True) -> list[dict]:
+    """Scored leads, best first; ``describe`` adds names and explaining sentences (skipped by what-if)."""
     state = state or read_state(store)
     context = context or read_context(store, state, tie_types)
-    names, alliances, party, segments_of = context.names, context.alliances, context.party, context.segments_of
+    alliances, party, segments_of = context.alliances, context.party, context.segments_of
     rows = []
     for lead, lead_ties in context.ties.items():
         lead_segments = sorted(segments_of[lead])
@@ -142,28 +144,35 @@ def lead_rows(store: Store, state: ChainState | None = None, *, chain: str = "",
             score += PARTY_BONUS * len(with_party)
             parts_zh.append(f"园区伙伴设有党组织×{len(with_party)}(+{PARTY_BONUS * len(with_party):g})")
             parts_en.append(f"partner has a party organisation×{len(with_party)} (+{PARTY_BONUS * len(with_party):g})")
-        lead_name = names.get(lead, {}).get("name") or lead
-        sentences = []
-        for t in lead_ties:
-            partner_name = names.get(t["partner"], {}).get("name") or t["partner"]
-            sentence = t["sentence"].format(lead=lead_name, partner=partner_name) + f"，{partner_name} 在园区"
-            for a in alliances[t["partner"]]:
-                sentence += f"，{partner_name} 属于 {a['name']} 联合体"
-            if t["partner"] in party:
-                sentence += f"，{partner_name} 设有党组织"
-            sentences.append(sentence)
-        rows.append({"lead": lead, "name": lead_name, "region": names.get(lead, {}).get("region"),
-                     "segments": "、".join(state.segments[s]["name"] for s in lead_segments if s in state.segments),
-                     "gap": gap_status, "ties": len(lead_ties),
-                     "partners": "、".join(names.get(p, {}).get("name") or p for p in partner_ids),
-                     "score": round(score, 3), "explanation_zh": "；".join(parts_zh),
-                     "explanation_en": "; ".join(parts_en), "paths": "\n".join(sorted(set(sentences))),
-                     "_ties": lead_ties, "_alliances": {p: alliances[p] for p in partner_ids},
-                     "_names": names})
-    rows.sort(key=lambda r: (-r["score"], r["lead"]))
+        rows.append({"lead": lead, "score": round(score, 3), "gap": gap_status, "ties": len(lead_ties),
+                     "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en),
+                     "_segments": lead_segments, "_partners": partner_ids, "_ties": lead_ties})
+    rows = sorted((r for r in rows if r["score"] >= min_score), key=lambda r: (-r["score"], r["lead"]))
+    rows = rows[:limit] if limit is not None else rows
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
+        if describe:
+            _describe(r, context, state)   # names and sentences only for the rows returned
     return rows
+
+
+def _describe(row: dict, context: LeadContext, state: ChainState) -> None:
+    names, alliances, party = context.names, context.alliances, context.party
+    lead_name = names.get(row["lead"], {}).get("name") or row["lead"]
+    sentences = []
+    for t in row["_ties"]:
+        partner_name = names.get(t["partner"], {}).get("name") or t["partner"]
+        sentence = t["sentence"].format(lead=lead_name, partner=partner_name) + f"，{partner_name} 在园区"
+        for a in alliances[t["partner"]]:
+            sentence += f"，{partner_name} 属于 {a['name']} 联合体"
+        if t["partner"] in party:
+            sentence += f"，{partner_name} 设有党组织"
+        sentences.append(sentence)
+    row.update({"name": lead_name, "region": names.get(row["lead"], {}).get("region"),
+                "segments": "、".join(state.segments[s]["name"] for s in row["_segments"] if s in state.segments),
+                "partners": "、".join(names.get(p, {}).get("name") or p for p in row["_partners"]),
+                "paths": "\n".join(sorted(set(sentences))),
+                "_alliances": {p: alliances[p] for p in row["_partners"]}, "_names": names})
 
 
 def lead_graph(row: dict) -> Subgraph:
@@ -190,8 +199,8 @@ def lead_graph(row: dict) -> Subgraph:
 def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list, min_score: float, limit: int,
           weak_threshold: int) -> QueryResult:
     limit = max(1, min(int(limit), 10_000))
-    rows = [r for r in lead_rows(store, chain=chain, segment=segment, alliance=alliance, tie_types=list(tie_types),
-                                 weak_threshold=weak_threshold) if r["score"] >= min_score][:limit]
+    rows = lead_rows(store, chain=chain, segment=segment, alliance=alliance, tie_types=list(tie_types),
+                     weak_threshold=weak_threshold, min_score=min_score, limit=limit)
     graph = Subgraph()
     for r in rows[:20]:
         graph.merge(lead_graph(r))

@@ -212,3 +212,18 @@ def pipeline(g):
         if g.nodes[p]["label"] == "Project" and s in chain_of_segment:
             counts[(g.nodes[chain_of_segment[s]]["name"], g.nodes[p]["status"])].add(p)
     return {k: len(v) for k, v in counts.items()}
+
+
+def research(g):
+    """Per chain with institutes: institutes serving it, and in-zone firms of it without a research tie."""
+    institutes = defaultdict(set)
+    for a, b, _ in edges(g, "SERVES"):
+        if g.nodes[a]["label"] == "Institute" and g.nodes[b]["label"] == "Chain":
+            institutes[b].add(a)
+    tied = {b for a, b, _ in edges(g, "COOPERATES_WITH")}
+    chain_of_segment = {a: b for a, b, _ in edges(g, "PART_OF") if g.nodes[a]["label"] == "Segment"}
+    firms = defaultdict(set)
+    for e, s, _ in edges(g, "IN_SEGMENT"):
+        if g.nodes[e]["label"] == "Enterprise" and g.nodes[e].get("in_zone") is True and s in chain_of_segment:
+            firms[chain_of_segment[s]].add(e)
+    return {c: (len(i), len(firms[c] - tied)) for c, i in institutes.items()}

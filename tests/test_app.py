@@ -82,6 +82,10 @@ def test_panorama_gaps_leads_explore_content(monkeypatch, tmp_path):
     assert len(table) >= 1 and set(table["所在环节"]) == {"风电·塔筒/主轴承"}
     at = ok(open_page(monkeypatch, "explore", node="ent_jiuke"))
     assert any("个节点" in c.value for c in at.caption)
+    at = ok(open_page(monkeypatch, "explore"))                       # type-ahead pick
+    at.selectbox(key="explore_typeahead").set_value("ent_jingao").run()
+    ok(at)
+    assert any("7 个节点" in c.value for c in at.caption)
     from app_pages.common import _store
     _store.clear()
 

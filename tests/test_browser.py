@@ -87,10 +87,10 @@ def test_overview_shows_the_article_figures(page, app_url):
 
 def test_search_draw_and_expand(page, app_url):
     page.goto(app_url + "/explore")
-    box = page.get_by_label("搜索（名称片段，任意类型）")
-    box.fill("久科")
-    box.press("Enter")
-    page.get_by_role("button", name="查看").click()
+    box = page.get_by_role("combobox", name="搜索（输入名称片段，任意类型）")
+    box.click()
+    page.keyboard.type("久科")                  # suggestions filter as you type
+    page.get_by_role("option", name="内蒙古久科康瑞环保科技有限公司 · 企业").click()
     caption = page.get_by_text("个节点，").first
     caption.wait_for()
     first = int(caption.inner_text().split(" 个节点")[0])

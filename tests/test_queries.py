@@ -162,6 +162,13 @@ def test_alliances_demands_pipeline(loaded):
     assert {(r.chain, r.status): r.projects for r in pipeline.itertuples()} == ref.pipeline(g)
 
 
+def test_research(loaded):
+    store, g, _ = loaded
+    table = run(store, "research").table
+    got = {r.chain: (r.institutes, r.firms_without_research_tie) for r in table.itertuples()}
+    assert got == ref.research(g)
+
+
 def test_overview_counts(loaded):
     store, g, _ = loaded
     figures = dict(zip(*[run(store, "overview").table[c] for c in ("metric", "value")]))
