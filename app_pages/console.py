@@ -13,7 +13,10 @@ from graph.store import StoreError
 from queries.console import ConsoleRefused, graph_from_rows, run_console
 from queries.examples import EXAMPLES
 
-ROW_CAP, TIMEOUT = 1000, 30.0
+import os
+
+ROW_CAP = int(os.environ.get("CHAINGRAPH_CONSOLE_ROWS", "1000"))
+TIMEOUT = float(os.environ.get("CHAINGRAPH_CONSOLE_TIMEOUT", "30"))
 
 
 def _load_example() -> None:

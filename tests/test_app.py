@@ -110,3 +110,26 @@ def test_console_example_draws_a_graph(backend, monkeypatch):
     at.button(key="console_run").click().run()
     ok(at)
     assert any("图中 7 个节点、6 条关系" in c.value for c in at.caption)
+
+
+def test_pathological_console_query_is_stopped_and_the_app_answers(monkeypatch, tmp_path):
+    from loaders.generate import generate_zone
+    from loaders.load import load_paths
+    from graph.embedded import EmbeddedStore
+    generate_zone(tmp_path / "zone", enterprises=3000, seed=3, supplies_per_enterprise=6)
+    with EmbeddedStore(tmp_path / "data") as store:
+        load_paths(store, [tmp_path / "zone"])
+    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHAINGRAPH_CONSOLE_TIMEOUT", "1")
+    at = ok(open_page(monkeypatch, "console"))
+    at.text_area(key="console_query").set_value(
+        "MATCH (a:Enterprise), (b:Enterprise), (c:Enterprise) WHERE a.staff + b.staff + c.staff = 7 RETURN count(*)")
+    at.button(key="console_run").click().run()
+    assert not at.exception
+    assert any("timeout" in e.value for e in at.error)
+    at.text_area(key="console_query").set_value("MATCH (a:Alliance) RETURN count(a) AS n")
+    at.button(key="console_run").click().run()
+    assert not at.error and at.dataframe[0].value["n"][0] == 4
+    from app_pages.common import _store
+    _store.clear()

@@ -36,7 +36,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     port = free_port()
-    env = dict(os.environ, CHAINGRAPH_STORE="embedded", CHAINGRAPH_DATA_DIR=str(tmp_path_factory.mktemp("app")))
+    env = dict(os.environ, CHAINGRAPH_STORE="embedded", CHAINGRAPH_DATA_DIR=str(tmp_path_factory.mktemp("app")),
+               CHAINGRAPH_MAX_UPLOAD_MB="0.01")     # 10 KB: small enough to test the cap
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"],
@@ -139,3 +140,28 @@ def test_panorama_draws(page, app_url):
     page.frame_locator("iframe").first.locator("canvas").first.wait_for(state="visible")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "panorama.png"), full_page=True)
+
+
+def test_import_upload_validate_then_write_and_the_size_cap(page, app_url, tmp_path):
+    bad = tmp_path / "Enterprise.csv"
+    bad.write_text("id,name,in_zone\ne2e_1,浏览器导入企业,maybe\n", encoding="utf-8")
+    page.goto(app_url + "/import")
+    uploader = page.locator("input[type=file]").first
+    uploader.set_input_files(str(bad))
+    page.get_by_text("发现 1 处问题").first.wait_for()
+    assert page.get_by_role("button", name="导入").count() == 0        # nothing can be written
+    good = tmp_path / "good" / "Enterprise.csv"
+    good.parent.mkdir()
+    good.write_text("id,name,in_zone\ne2e_1,浏览器导入企业,false\n", encoding="utf-8")
+    page.goto(app_url + "/import")
+    page.locator("input[type=file]").first.set_input_files(str(good))
+    page.get_by_text("校验通过").first.wait_for()
+    page.get_by_role("button", name="导入").click()
+    page.get_by_text("导入完成").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
+    big = tmp_path / "big" / "Enterprise.csv"
+    big.parent.mkdir()
+    big.write_text("id,name,in_zone\n" + "".join(f"b{i},企业{i},false\n" for i in range(2000)), encoding="utf-8")
+    page.goto(app_url + "/import")
+    page.locator("input[type=file]").first.set_input_files(str(big))
+    page.get_by_text("上限").first.wait_for()
