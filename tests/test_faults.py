@@ -24,8 +24,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(port: int) -> str:
-    out = subprocess.run(["bash", str(SCRIPTS / "start.sh"), str(port)], capture_output=True, text=True, timeout=300)
+def start(port: int, data_dir=None) -> str:
+    args = [str(port)] + ([str(data_dir)] if data_dir else [])
+    out = subprocess.run(["bash", str(SCRIPTS / "start.sh"), *args], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
@@ -81,3 +82,41 @@ def test_cli_load_while_the_app_holds_the_embedded_file(tmp_path, monkeypatch):
     assert {m.label: m.value for m in at.metric} == before      # the app still reads the same, whole graph
     from app_pages.common import _store
     _store.clear()
+
+
+@pytest.mark.skipif(not HAVE_JAVA and not IN_CI, reason="needs Java and Maven to run its own Neo4j server")
+def test_neo4j_server_killed_mid_load_keeps_the_previous_graph(tmp_path):
+    """kill -9 of the *server* while `chaingraph load` writes: after a restart on the same data, the graph
+    is the one before the load, and the load then completes."""
+    import signal
+    import time
+
+    from graph.neo4j_store import Neo4jStore
+    from loaders.export import export_rows
+    from loaders.generate import generate_zone
+    from loaders.load import load_paths
+    from tests.conftest import BUNDLED
+    port, data = free_port(), tmp_path / "neo4j-data"
+    uri = start(port, data)
+    try:
+        with Neo4jStore(uri=uri, password="") as store:
+            load_paths(store, [BUNDLED])
+            before = export_rows(store)
+        generate_zone(tmp_path / "zone", enterprises=30000, seed=5)
+        env = dict(os.environ, CHAINGRAPH_STORE="neo4j", NEO4J_URI=uri, NEO4J_PASSWORD="")
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "load", str(tmp_path / "zone")], cwd=ROOT, env=env,
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        line = proc.stderr.readline()
+        assert line.startswith("writing"), line
+        time.sleep(0.3)
+        server_pid = int((SCRIPTS / "target" / f"neo4j.{port}.pid").read_text())
+        os.kill(server_pid, signal.SIGKILL)
+        assert proc.wait(timeout=120) == 1                    # the load fails cleanly: a store error
+        stop(port)
+        start(port, data)                                     # the same database, recovered
+        with Neo4jStore(uri=uri, password="") as store:
+            assert export_rows(store) == before
+            load_paths(store, [tmp_path / "zone"])
+            assert store.counts()["nodes"]["Enterprise"] == 30000 + 154
+    finally:
+        stop(port)

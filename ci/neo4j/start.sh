@@ -11,10 +11,12 @@ if [ ! -s target/classpath.txt ] || [ pom.xml -nt target/classpath.txt ] || \
    [ src/main/java/chaingraph/TestServer.java -nt target/classes/chaingraph/TestServer.class ]; then
   mvn -q -B compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
 fi
-# PORT (optional first argument) lets a fault test restart a server where it was.
+# PORT (optional first argument) and DATA_DIR (optional second) let a fault test restart a server
+# where it was, with the database it had.
 port="${1:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/chaingraph-neo4j.XXXXXX")"
-nohup java -Xmx2g -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" \
+data_dir="${2:-}"
+nohup java -Xmx2g -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" ${data_dir:+"$data_dir"} \
   > "target/neo4j.$port.log" 2>&1 &
 echo $! > "target/neo4j.$port.pid"
 echo "$work" > "target/neo4j.$port.work"

@@ -8,12 +8,19 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.harness.Neo4j;
 import org.neo4j.harness.Neo4jBuilders;
 
-/** Starts an in-process Neo4j Community server with Bolt on 127.0.0.1:PORT (auth off) until killed. */
+/**
+ * Starts an in-process Neo4j Community server with Bolt on 127.0.0.1:PORT (auth off) until killed.
+ * Arguments: PORT [WORK_DIR [DATA_DIR]]; a DATA_DIR keeps the database across restarts (fault tests).
+ */
 public final class TestServer {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         Path workDir = Path.of(args.length > 1 ? args[1] : "target/neo4j-work");
-        Neo4j server = Neo4jBuilders.newInProcessBuilder(workDir)
+        var builder = Neo4jBuilders.newInProcessBuilder(workDir);
+        if (args.length > 2) {
+            builder = builder.withConfig(GraphDatabaseSettings.data_directory, Path.of(args[2]).toAbsolutePath());
+        }
+        Neo4j server = builder
                 .withConfig(BoltConnector.enabled, true)
                 .withConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .withConfig(HttpConnector.enabled, false)
