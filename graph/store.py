@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
-from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol
+from typing import Any, Callable, ContextManager, Iterable, Protocol
 
 from graph import schema
 
@@ -166,11 +165,3 @@ class Store(ABC):
 
     def __exit__(self, *exc):
         self.close()
-
-
-@contextmanager
-def opened(store: Store) -> Iterator[Store]:
-    try:
-        yield store
-    finally:
-        store.close()

@@ -128,11 +128,8 @@ def _spec(value: Any) -> dict[str, Any]:
 
 
 def _specs(source: dict[str, Any]):
-    for key in ("id", "from", "to"):
-        if key in source:
-            yield key, _spec(source[key])
-    for key, value in (source.get("properties") or {}).items():
-        yield key, _spec(value)
+    for key, raw in _raw_specs(source):
+        yield key, _spec(raw)
 
 
 def apply_spec(spec: dict[str, Any], raw: Any) -> Any:
