@@ -106,9 +106,7 @@ def validate(obj: Context, paths, mapping, encoding, sheet):
     if problems:
         fail(report(problems).replace("nothing was written", "nothing was written (validate never writes)"),
              EXIT_INVALID)
-    rows = {k: len(v) for k, v in plan.nodes().items()}
-    for (rel_type, _, _), r in plan.rels().items():
-        rows[rel_type] = rows.get(rel_type, 0) + len(r)
+    rows = plan.row_counts()
     click.echo("valid / 校验通过: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
 
 
@@ -128,7 +126,9 @@ def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, shee
     from loaders.problems import LoadRejected, report
     interactive = sys.stderr.isatty()
     with obj.store() as store, Progress(transient=True, disable=not interactive) as bar:
-        task = bar.add_task("loading", total=None)
+        task = bar.add_task("reading and validating", total=None)
+        if not interactive:
+            click.echo("reading and validating / 读取并校验…", err=True)
         shown = {"tenth": -1}
 
         def progress(what, done, total):
@@ -142,6 +142,9 @@ def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, shee
                                  mapping=mapping, progress=progress, rejects_dir=rejects_dir)
         except LoadRejected as exc:
             fail(report(exc.problems, limit=200), EXIT_INVALID)
+    click.echo(f"{sum(summary.rows.values())} rows validated {summary.method} in {summary.validate_s:.1f} s, "
+               f"written in {summary.write_s:.1f} s / 校验{'(列式)' if summary.method == 'columnar' else '(逐行)'}并写入",
+               err=True)
     if summary.rejected:
         click.echo(report(summary.rejected, limit=50).replace(
             "nothing was written", "these rows were skipped").replace("未写入任何数据", "已跳过这些行"), err=True)

@@ -52,9 +52,7 @@ def page() -> None:
             mapping_path.write_bytes(mapping.getvalue())
         plan = validate_paths(store, [folder], mapping=mapping_path)
         problems = plan.all_problems()
-        counts = {k: len(v) for k, v in plan.nodes().items()}
-        for (rel_type, _, _), r in plan.rels().items():
-            counts[rel_type] = counts.get(rel_type, 0) + len(r)
+        counts = plan.row_counts()
         st.subheader(tr("校验报告", "Validation report"))
         if problems:
             st.error(tr(f"发现 {len(problems)} 处问题", f"{len(problems)} problem(s)"))

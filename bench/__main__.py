@@ -13,11 +13,13 @@ def main(argv=None) -> None:
     parser.add_argument("--scales", default="10000,100000,1000000")
     parser.add_argument("--stores", default=None, help="default: embedded, plus neo4j when NEO4J_URI is set")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--neo4j-max", type=int, default=100_000,
+                        help="largest scale to run on Neo4j (its load at 1M takes many minutes)")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not rewrite BENCHMARKS.md")
     args = parser.parse_args(argv)
     scales = [10000] if args.quick else [int(s) for s in args.scales.split(",")]
     stores = args.stores.split(",") if args.stores else ["embedded"] + (["neo4j"] if os.environ.get("NEO4J_URI") else [])
-    results = run(scales, stores, repeat=5 if args.quick else args.repeat)
+    results = run(scales, stores, repeat=5 if args.quick else args.repeat, neo4j_max=args.neo4j_max)
     if args.no_write:
         import json
         print(json.dumps(results, ensure_ascii=False, indent=1))

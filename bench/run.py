@@ -58,7 +58,11 @@ def open_fresh(backend: str, folder: Path):
 
 
 def bench_load(backend: str, data: Path, work: Path) -> dict:
-    """End-to-end ``chaingraph load`` versus the raw batched write of exactly the same rows."""
+    """End-to-end ``chaingraph load`` (a fresh process: read, validate, write) versus the engine's raw
+    bulk write of exactly the same typed rows, prepared outside the timing.  Raw is, per engine, the
+    fastest path measured here: LadybugDB ``COPY FROM`` an Arrow table (faster than its own CSV
+    ``COPY FROM`` file: 1M firms 1.3 s vs 2.2 s, 3M ties 6.5 s vs 9.7 s); Neo4j batched UNWIND with
+    MERGE on the indexed id."""
     from loaders.load import validate_paths, write_plan
     rows = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in data.glob("*.csv"))
     env = dict(os.environ, CHAINGRAPH_STORE=backend, CHAINGRAPH_DATA_DIR=str(work / "loader"))
@@ -101,12 +105,16 @@ def bench_queries(store, repeat: int) -> dict[str, dict]:
         spec.run(store, **params)
         cold = time.perf_counter() - started
         times = []
+        budget = time.perf_counter() + max(30.0, cold * 3)   # a slow analysis at 1M: fewer repeats
         for _ in range(repeat):
             started = time.perf_counter()
             spec.run(store, **params)
             times.append(time.perf_counter() - started)
+            if len(times) >= 3 and started > budget:
+                break
         times.sort()
         out[name] = {"cold_ms": round(cold * 1000, 2), "p50_ms": round(statistics.median(times) * 1000, 2),
+                     "runs": len(times),
                      "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))] * 1000, 2),
                      "params": {k: v for k, v in params.items()}}
     return out
@@ -139,7 +147,8 @@ def neo4j_server_rss() -> int | None:
         return None
 
 
-def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1) -> dict:
+def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
+        neo4j_max: int = 100_000) -> dict:
     from graph import open_store
     from loaders.generate import generate_zone
     results = {"machine": machine(), "scales": {}}
@@ -151,6 +160,9 @@ def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1)
             entry = {"generated": counts, "stores": {}}
             params = None
             for backend in backends:
+                if backend == "neo4j" and scale > neo4j_max:
+                    log(f"{scale}: neo4j skipped (above --neo4j-max {neo4j_max})")
+                    continue
                 log(f"{scale}: load on {backend}")
                 work = Path(tmp) / f"{backend}-{scale}"
                 load = bench_load(backend, data, work)

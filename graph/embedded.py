@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import ladybug
+import pyarrow as pa
 
 from graph import schema
 from graph.store import (ConstraintViolation, QueryTimeout, ReadOnlyViolation, Store, StoreError,
@@ -55,6 +56,18 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, list):
         return [_normalise(v) for v in value]
     return value
+
+
+def _full_table(table: pa.Table, props) -> pa.Table:
+    """Every declared column, in the declared order and type (COPY maps columns by position)."""
+    columns = []
+    for prop in props:
+        kind = schema.ARROW_TYPES[prop.kind]
+        if prop.name in table.column_names:
+            columns.append(table.column(prop.name).cast(kind))
+        else:
+            columns.append(pa.nulls(table.num_rows, kind))
+    return pa.table(columns, names=[p.name for p in props])
 
 
 def _key(internal: dict) -> str:
@@ -169,6 +182,30 @@ class EmbeddedStore(Store):
         except RuntimeError as exc:
             raise _map_error(exc) from exc
         return result
+
+    # Bulk path for the loader: COPY FROM an Arrow table, inside the load's transaction.  COPY
+    # cannot merge (a duplicate id crashes the process, measured), so callers pass only rows whose
+    # ids are not stored yet, and relationships with at least one endpoint created in this load.
+    supports_copy = True
+
+    def stored_ids(self, tx: _LadybugTx, label: str) -> pa.Array:
+        result = tx._conn.execute(f"MATCH (n:{schema.check_label(label).name}) RETURN n.id AS id")
+        return result.get_as_arrow().column("id").combine_chunks()
+
+    def copy_nodes(self, tx: _LadybugTx, label: str, table: pa.Table) -> None:
+        node = schema.check_label(label)
+        if table.num_rows:
+            columns = [node.prop("id")] + [p for p in node.props if p.name != "id"]
+            tx._conn.execute(f"COPY {node.name} FROM $rows", {"rows": _full_table(table, columns)})
+
+    def copy_rels(self, tx: _LadybugTx, rel_type: str, from_label: str, to_label: str, table: pa.Table) -> None:
+        rel = schema.check_rel_type(rel_type)
+        if (from_label, to_label) not in rel.pairs:
+            raise ValueError(f"{rel_type} does not connect {from_label} to {to_label}")
+        if table.num_rows:
+            full = pa.table([table.column("from"), table.column("to")] +
+                            _full_table(table, rel.props).columns, names=["from", "to"] + [p.name for p in rel.props])
+            tx._conn.execute(f"COPY {rel.name} FROM $rows (from='{from_label}', to='{to_label}')", {"rows": full})
 
     def close(self) -> None:
         conn, db = getattr(self, "_conn", None), getattr(self, "_db", None)

@@ -16,9 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+
 # Property kinds -> LadybugDB column type.
 LADYBUG_TYPES = {"str": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN",
                  "date": "STRING", "list": "STRING[]"}
+# Property kinds -> Arrow type, for LadybugDB's bulk COPY FROM an Arrow table.
+ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+               "date": pa.string(), "list": pa.list_(pa.string())}
 
 
 @dataclass(frozen=True)

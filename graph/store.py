@@ -85,6 +85,8 @@ class Store(ABC):
 
     backend: str = ""
     BATCH = 5000
+    # True when the engine has a bulk path for rows that are new to it (see EmbeddedStore.copy_nodes).
+    supports_copy = False
     # Every read runs with a timeout (seconds); a runaway query is stopped, never left to hang the app.
     default_timeout: float = float(os.environ.get("CHAINGRAPH_QUERY_TIMEOUT", "60"))
 

@@ -41,6 +41,12 @@ class LoadPlan:
     def all_problems(self) -> list[Problem]:
         return self.problems + [p for r in self.rejected for p in r.problems]
 
+    def row_counts(self) -> dict[str, int]:
+        """Valid rows per label and per relationship type."""
+        counts = {label: len(rows) for label, rows in self.node_rows.items() if rows}
+        counts.update({rel_type: len(rows) for rel_type, rows in self.rel_rows.items() if rows})
+        return counts
+
     def nodes(self) -> dict[str, list[dict[str, Any]]]:
         return {label: [r.values for r in rows] for label, rows in self.node_rows.items() if rows}
 

@@ -264,7 +264,7 @@ def test_load_killed_half_way_leaves_the_previous_graph(bundled_store, tmp_path)
     import time
 
     from loaders.generate import generate_zone
-    generate_zone(tmp_path / "zone", enterprises=30000, seed=5)
+    generate_zone(tmp_path / "zone", enterprises=60000, seed=5)
     before = export_rows(bundled_store)
     env = dict(os.environ, CHAINGRAPH_STORE=bundled_store.backend)
     if bundled_store.backend == "embedded":
@@ -274,6 +274,8 @@ def test_load_killed_half_way_leaves_the_previous_graph(bundled_store, tmp_path)
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         line = proc.stderr.readline()
+        while line.startswith("reading"):
+            line = proc.stderr.readline()
         assert line.startswith("writing"), line
         time.sleep(0.3)
         assert proc.poll() is None, "the load finished before it could be killed"
@@ -288,7 +290,7 @@ def test_load_killed_half_way_leaves_the_previous_graph(bundled_store, tmp_path)
     try:
         assert export_rows(store) == before
         load_paths(store, [tmp_path / "zone"])
-        assert store.counts()["nodes"]["Enterprise"] == 30000 + 154
+        assert store.counts()["nodes"]["Enterprise"] == 60000 + 154
     finally:
         if store is not bundled_store:
             store.close()
