@@ -1,163 +1,107 @@
 """以商招商 leads: out-of-zone firms tied to in-zone ones, ranked by an explained score, each with the
-paths that explain it ("A 供应 B，B 在园区，B 属于 智造先锋 联合体，B 设有党组织")."""
-from __future__ import annotations
+paths that explain it ("A 供应 B，B 在园区，B 属于 智造先锋 联合体，B 设有党组织").
 
-from collections import defaultdict
-from dataclasses import dataclass
+Ranking without reading every tie into Python: the engine aggregates, per lead, an upper bound of
+its score (tie points + the largest partner bonus per tie + the largest gap bonus) and returns the
+best bounds first (ORDER BY … LIMIT).  Those leads are scored exactly (queries/lead_scoring.py,
+primary-key reads of their own ties only); a lead left out has a bound below the k-th exact score,
+so it cannot be in the top k.  If it could, the next query asks for more: the answer is always
+the exact top k, with ties in score broken by lead id as before.
+"""
+from __future__ import annotations
 
 import pandas as pd
 
 from graph.store import Store
-from queries.chain import ChainState, read_state
+from queries.lead_scoring import (MAX_GAP_BONUS, MAX_PARTNER_BONUS, TIES, LeadData, check_kinds, passes,
+                                  read_leads, score)
 from queries.registry import QueryResult, Subgraph, query
+from queries.segments import count_firms
 
-TIES = {
-    # tie kind -> (Cypher returning lead, partner, partner label, weight; Chinese verb with lead first)
-    "supply": [
-        ("""MATCH (o:Enterprise)-[r:SUPPLIES]->(i:Enterprise) WHERE o.in_zone = false AND i.in_zone = true
-            RETURN o.id AS lead, i.id AS partner, r.weight AS weight""", "{lead} 供应 {partner}", "SUPPLIES", True),
-        ("""MATCH (i:Enterprise)-[r:SUPPLIES]->(o:Enterprise) WHERE o.in_zone = false AND i.in_zone = true
-            RETURN o.id AS lead, i.id AS partner, r.weight AS weight""", "{partner} 供应 {lead}", "SUPPLIES", False),
-    ],
-    "group": [
-        ("""MATCH (i:Enterprise)-[:SUBSIDIARY_OF]->(o:Enterprise) WHERE o.in_zone = false AND i.in_zone = true
-            RETURN o.id AS lead, i.id AS partner, 1.0 AS weight""", "{partner} 是 {lead} 的子公司", "SUBSIDIARY_OF", False),
-        ("""MATCH (o:Enterprise)-[:SUBSIDIARY_OF]->(i:Enterprise) WHERE o.in_zone = false AND i.in_zone = true
-            RETURN o.id AS lead, i.id AS partner, 1.0 AS weight""", "{lead} 是 {partner} 的子公司", "SUBSIDIARY_OF", True),
-    ],
-    "research": [
-        ("""MATCH (i:Institute)-[:COOPERATES_WITH]->(o:Enterprise) WHERE o.in_zone = false AND i.in_zone = true
-            RETURN o.id AS lead, i.id AS partner, 1.0 AS weight""", "{partner} 与 {lead} 产学研合作", "COOPERATES_WITH", False),
-    ],
+REL_OF = {"supply": "SUPPLIES", "group": "SUBSIDIARY_OF", "research": "COOPERATES_WITH"}
+# Points of one tie; r.weight only when SUPPLIES is in the pattern (LadybugDB refuses a property
+# that none of the pattern's relationship types has).
+POINTS = {"supply": "WHEN 'SUPPLIES' THEN 1 + coalesce(r.weight, 0.5)", "group": "WHEN 'SUBSIDIARY_OF' THEN 2.0",
+          "research": "WHEN 'COOPERATES_WITH' THEN 1.0"}
+# One undirected pattern covers both directions of SUPPLIES / SUBSIDIARY_OF and the institutes'
+# COOPERATES_WITH (the partner's label follows from the relationship type).
+TIE_PATTERN = "(o:Enterprise)-[r:{rels}]-(i)"
+START = {
+    "all": "MATCH " + TIE_PATTERN,
+    "segment": "MATCH (:Segment {{id: $segment}})<-[:IN_SEGMENT]-" + TIE_PATTERN,
+    "ids": "UNWIND $ids AS x MATCH " + TIE_PATTERN.replace("(o:Enterprise)", "(o:Enterprise {{id: x}})"),
 }
-TIE_ZH = {"supply": "供应", "group": "同一集团", "research": "产学研合作"}
+RANK = """{start}
+WHERE o.in_zone = false AND i.in_zone = true
+WITH o, count(r) AS n, sum({points}) AS points
+WITH o, points + $per_tie * n + $gap AS bound WHERE bound >= $floor
+RETURN o.id AS lead, bound ORDER BY bound DESC, lead LIMIT $n"""
 
-# Lookups by primary key (UNWIND + MATCH on id): `WHERE e.id IN $ids` scans every node against the
-# whole list, which LadybugDB does not turn into an index lookup (measured: minutes at 100k firms).
-ENTERPRISE_INFO = """
-UNWIND $ids AS i MATCH (e:Enterprise {id: i})
-RETURN e.id AS id, e.name AS name, e.region AS region, e.kind AS kind"""
-INSTITUTE_INFO = "UNWIND $ids AS i MATCH (e:Institute {id: i}) RETURN e.id AS id, e.name AS name"
-ENTERPRISE_ALLIANCES = """
-UNWIND $ids AS i MATCH (e:Enterprise {id: i})-[:MEMBER_OF]->(a:Alliance) RETURN e.id AS id, a.id AS alliance, a.name AS name"""
-INSTITUTE_ALLIANCES = """
-UNWIND $ids AS i MATCH (e:Institute {id: i})-[:MEMBER_OF]->(a:Alliance) RETURN e.id AS id, a.id AS alliance, a.name AS name"""
-ENTERPRISE_PARTY = """
-UNWIND $ids AS i MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise {id: i}) RETURN DISTINCT e.id AS id"""
-INSTITUTE_PARTY = """
-UNWIND $ids AS i MATCH (p:PartyOrg)-[:BASED_IN]->(e:Institute {id: i}) RETURN DISTINCT e.id AS id"""
+# Candidate leads for the chain and alliance filters (the exact filter is applied after scoring).
+CHAIN_OWN = """
+MATCH (:Chain {id: $chain})<-[:PART_OF]-(:Segment)<-[:IN_SEGMENT]-(o:Enterprise) WHERE o.in_zone = false
+RETURN DISTINCT o.id AS id"""
+CHAIN_PARTNER = """
+MATCH (:Chain {{id: $chain}})<-[:PART_OF]-(:Segment)<-[:IN_SEGMENT]-(i:Enterprise)-[r:{rels}]-(o:Enterprise)
+WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""
+ALLIANCE_PARTNER = """
+MATCH (:Alliance {{id: $alliance}})<-[:MEMBER_OF]-(i)-[r:{rels}]-(o:Enterprise)
+WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""
 
-GAP_BONUS = {"缺": 3.0, "弱": 2.0}
-GROUP_WEIGHT, RESEARCH_WEIGHT, ALLIANCE_BONUS, PARTY_BONUS = 2.0, 1.0, 1.0, 0.5
+# Slack between the engine's float sums and Python's scores, which round to 0.001 (up to +0.0005).
+EPS = 0.001
 COLUMNS = ["rank", "lead", "name", "region", "segments", "gap", "ties", "partners", "score", "explanation_zh",
            "explanation_en", "paths"]
 
 
-@dataclass
-class LeadContext:
-    """What scoring needs, read once from the store (what-if scores the same context twice)."""
-    ties: dict[str, list[dict]]
-    names: dict[str, dict]
-    alliances: dict[str, list[dict]]
-    party: set[str]
-    segments_of: dict[str, set[str]]
+def _candidates(store: Store, kinds: list[str], chain: str, alliance: str) -> list[str] | None:
+    """Leads that may pass the chain / alliance filters (None: no such filter)."""
+    rels = "|".join(REL_OF[k] for k in kinds)
+    firm_rels = "|".join(REL_OF[k] for k in kinds if k != "research")
+    sets = []
+    if chain:
+        ids = {r["id"] for r in store.read(CHAIN_OWN, {"chain": chain})}
+        if firm_rels:
+            ids |= {r["id"] for r in store.read(CHAIN_PARTNER.format(rels=firm_rels), {"chain": chain})}
+        sets.append(ids)
+    if alliance:
+        sets.append({r["id"] for r in store.read(ALLIANCE_PARTNER.format(rels=rels), {"alliance": alliance})})
+    return sorted(set.intersection(*sets)) if sets else None
 
 
-def read_context(store: Store, state: ChainState, tie_types: list[str] | None = None) -> LeadContext:
-    kinds = tie_types or list(TIES)
-    unknown = set(kinds) - set(TIES)
-    if unknown:
-        raise ValueError(f"unknown tie type(s) {', '.join(sorted(unknown))}; known: {', '.join(TIES)}")
-    ties: dict[str, list[dict]] = defaultdict(list)
-    for kind in kinds:
-        for cypher, sentence, rel_type, lead_is_source in TIES[kind]:
-            for r in store.read(cypher):
-                ties[r["lead"]].append({"kind": kind, "partner": r["partner"], "weight": r["weight"],
-                                        "sentence": sentence, "rel": rel_type, "lead_is_source": lead_is_source})
-    partners = sorted({t["partner"] for ts in ties.values() for t in ts})
-    names = {r["id"]: r for r in store.read(ENTERPRISE_INFO, {"ids": sorted(ties) + partners})}
-    names.update({r["id"]: r for r in store.read(INSTITUTE_INFO, {"ids": partners})})
-    alliances: dict[str, list[dict]] = defaultdict(list)
-    for cypher in (ENTERPRISE_ALLIANCES, INSTITUTE_ALLIANCES):
-        for r in store.read(cypher, {"ids": partners}):
-            alliances[r["id"]].append(r)
-    party = {r["id"] for c in (ENTERPRISE_PARTY, INSTITUTE_PARTY) for r in store.read(c, {"ids": partners})}
-    segments_of: dict[str, set[str]] = defaultdict(set)
-    for seg, firms in state.firms.items():
-        for f in firms:
-            segments_of[f["id"]].add(seg)
-    return LeadContext(dict(ties), names, alliances, party, segments_of)
+def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str = "",
+              tie_types: list[str] | None = None, weak_threshold: int = 2, min_score: float = 0.0,
+              limit: int = 100) -> tuple[list[dict], LeadData]:
+    """The exact top ``limit`` leads (score ≥ min_score), best first, with what describes them."""
+    kinds = check_kinds(tie_types)
+    ids = _candidates(store, kinds, chain, alliance)
+    start = "ids" if ids is not None else "segment" if segment else "all"
+    cypher = RANK.format(start=START[start].format(rels="|".join(REL_OF[k] for k in kinds)),
+                         points=f"CASE {store.type_of('r')} {' '.join(POINTS[k] for k in kinds)} END")
+    params = {"per_tie": MAX_PARTNER_BONUS, "gap": MAX_GAP_BONUS, **({"ids": ids} if start == "ids" else {}),
+              **({"segment": segment} if start == "segment" else {})}
+    # Twice what is asked: usually enough for the stopping rule below to hold at the first round.
+    data, rows, floor, n = LeadData(), {}, min_score, 2 * limit + 10
+    while True:
+        bounds = store.read(cypher, {**params, "floor": floor - EPS, "n": n})
+        new = [b["lead"] for b in bounds if b["lead"] not in data.ties]
+        if new:   # read again with the earlier leads: one consistent LeadData (rarely more than one round)
+            data = read_leads(store, list(data.ties) + new, kinds, partner_segments=bool(chain))
+            rows = {lead: score(lead, data, weak_threshold) for lead in data.ties}
+        kept = sorted((r for r in rows.values() if r["score"] >= min_score and passes(r, data, segment, alliance, chain)),
+                      key=lambda r: (-r["score"], r["lead"]))
+        if len(bounds) < n:
+            break                                   # every lead with a high enough bound was read
+        kth = kept[limit - 1]["score"] if len(kept) >= limit else min_score
+        if bounds[-1]["bound"] < kth - EPS:
+            break                                   # no lead below can beat the k-th exact score
+        floor, n = max(floor, kth), n * 2
+    return kept[:limit], data
 
 
-def lead_rows(store: Store, state: ChainState | None = None, *, chain: str = "", segment: str = "",
-              alliance: str = "", tie_types: list[str] | None = None, weak_threshold: int = 2,
-              extra: dict[str, int] | None = None, context: LeadContext | None = None,
-              min_score: float = 0.0, limit: int | None = None, describe: bool = True) -> list[dict]:
-    """Scored leads, best first; ``describe`` adds names and explaining sentences (skipped by what-if)."""
-    state = state or read_state(store)
-    context = context or read_context(store, state, tie_types)
-    alliances, party, segments_of = context.alliances, context.party, context.segments_of
-    rows = []
-    for lead, lead_ties in context.ties.items():
-        lead_segments = sorted(segments_of[lead])
-        if segment and segment not in lead_segments:
-            continue
-        partner_ids = sorted({t["partner"] for t in lead_ties})
-        if alliance and not any(a["alliance"] == alliance for p in partner_ids for a in alliances[p]):
-            continue
-        if chain:
-            touched = {state.segments[s]["chain"] for s in lead_segments if s in state.segments}
-            touched |= {state.segments[s]["chain"] for p in partner_ids for s in segments_of[p] if s in state.segments}
-            if chain not in touched:
-                continue
-        score, parts_zh, parts_en = 0.0, [], []
-        by_kind: dict[str, list[dict]] = defaultdict(list)
-        for t in lead_ties:
-            by_kind[t["kind"]].append(t)
-        for kind, kind_ties in by_kind.items():
-            if kind == "supply":
-                points = sum(1 + (t["weight"] if t["weight"] is not None else 0.5) for t in kind_ties)
-            else:
-                points = (GROUP_WEIGHT if kind == "group" else RESEARCH_WEIGHT) * len(kind_ties)
-            score += points
-            parts_zh.append(f"{TIE_ZH[kind]}关系×{len(kind_ties)}(+{points:g})")
-            parts_en.append(f"{kind} tie×{len(kind_ties)} (+{points:g})")
-        gap_status, gap_segment = "", ""
-        for seg in lead_segments:
-            if seg in state.segments:
-                status = state.status(seg, weak_threshold, extra)
-                if status in GAP_BONUS and GAP_BONUS[status] > GAP_BONUS.get(gap_status, 0):
-                    gap_status, gap_segment = status, seg
-        if gap_status:
-            score += GAP_BONUS[gap_status]
-            seg_name = state.segments[gap_segment]["name"]
-            parts_zh.append(f"填补{'缺链' if gap_status == '缺' else '弱链'} {seg_name}(+{GAP_BONUS[gap_status]:g})")
-            parts_en.append(f"fills {'missing' if gap_status == '缺' else 'weak'} segment {seg_name} "
-                            f"(+{GAP_BONUS[gap_status]:g})")
-        in_alliance = [p for p in partner_ids if alliances[p]]
-        with_party = [p for p in partner_ids if p in party]
-        if in_alliance:
-            score += ALLIANCE_BONUS * len(in_alliance)
-            parts_zh.append(f"园区伙伴属产业链党建联合体×{len(in_alliance)}(+{ALLIANCE_BONUS * len(in_alliance):g})")
-            parts_en.append(f"partner in an alliance×{len(in_alliance)} (+{ALLIANCE_BONUS * len(in_alliance):g})")
-        if with_party:
-            score += PARTY_BONUS * len(with_party)
-            parts_zh.append(f"园区伙伴设有党组织×{len(with_party)}(+{PARTY_BONUS * len(with_party):g})")
-            parts_en.append(f"partner has a party organisation×{len(with_party)} (+{PARTY_BONUS * len(with_party):g})")
-        rows.append({"lead": lead, "score": round(score, 3), "gap": gap_status, "ties": len(lead_ties),
-                     "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en),
-                     "_segments": lead_segments, "_partners": partner_ids, "_ties": lead_ties})
-    rows = sorted((r for r in rows if r["score"] >= min_score), key=lambda r: (-r["score"], r["lead"]))
-    rows = rows[:limit] if limit is not None else rows
-    for rank, r in enumerate(rows, start=1):
-        r["rank"] = rank
-        if describe:
-            _describe(r, context, state)   # names and sentences only for the rows returned
-    return rows
-
-
-def _describe(row: dict, context: LeadContext, state: ChainState) -> None:
-    names, alliances, party = context.names, context.alliances, context.party
+def describe(row: dict, data: LeadData) -> None:
+    """Names and the explaining sentences, for the rows returned only."""
+    names, alliances, party = data.names, data.alliances, data.party
     lead_name = names.get(row["lead"], {}).get("name") or row["lead"]
     sentences = []
     for t in row["_ties"]:
@@ -169,10 +113,11 @@ def _describe(row: dict, context: LeadContext, state: ChainState) -> None:
             sentence += f"，{partner_name} 设有党组织"
         sentences.append(sentence)
     row.update({"name": lead_name, "region": names.get(row["lead"], {}).get("region"),
-                "segments": "、".join(state.segments[s]["name"] for s in row["_segments"] if s in state.segments),
+                "segments": "、".join(data.segment_names[s] for s in row["_segments"] if s in data.segment_names),
                 "partners": "、".join(names.get(p, {}).get("name") or p for p in row["_partners"]),
                 "paths": "\n".join(sorted(set(sentences))),
-                "_alliances": {p: alliances[p] for p in row["_partners"]}, "_names": names})
+                "_alliances": {p: alliances[p] for p in row["_partners"]},
+                "_names": {k: names[k] for k in [row["lead"], *row["_partners"]] if k in names}})
 
 
 def lead_graph(row: dict) -> Subgraph:
@@ -199,8 +144,11 @@ def lead_graph(row: dict) -> Subgraph:
 def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list, min_score: float, limit: int,
           weak_threshold: int) -> QueryResult:
     limit = max(1, min(int(limit), 10_000))
-    rows = lead_rows(store, chain=chain, segment=segment, alliance=alliance, tie_types=list(tie_types),
-                     weak_threshold=weak_threshold, min_score=min_score, limit=limit)
+    rows, data = top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=list(tie_types),
+                           weak_threshold=weak_threshold, min_score=min_score, limit=limit)
+    for rank, r in enumerate(rows, start=1):
+        r["rank"] = rank
+        describe(r, data)
     graph = Subgraph()
     for r in rows[:20]:
         graph.merge(lead_graph(r))
@@ -213,3 +161,31 @@ def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list
 def gap_leads(store: Store, segment: str, limit: int, weak_threshold: int) -> QueryResult:
     return leads(store, chain="", segment=segment, alliance="", tie_types=list(TIES), min_score=0.0, limit=limit,
                  weak_threshold=weak_threshold)
+
+
+SEGMENT_LEADS = """
+MATCH (:Segment {{id: $segment}})<-[:IN_SEGMENT]-{pattern}
+WHERE o.in_zone = false AND i.in_zone = true RETURN DISTINCT o.id AS id LIMIT $cap"""
+MAX_SEGMENT_LEADS = 1_000_000   # a bound on the result, far above any segment's firms
+
+
+def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_threshold: int) -> list[dict]:
+    """Leads whose score the hypothetical firms change (what-if).  Only the gap bonus can change, and
+    only for leads in ``segment``, and only if that segment's status changes: those leads are read
+    once and scored twice."""
+    kinds = check_kinds(None)
+    counts = LeadData(inside=count_firms(store, [segment])[0])
+    if counts.status(segment, weak_threshold) == counts.status(segment, weak_threshold, extra):
+        return []
+    pattern = TIE_PATTERN.format(rels="|".join(REL_OF[k] for k in kinds))
+    ids = [r["id"] for r in store.read(SEGMENT_LEADS.format(pattern=pattern),
+                                       {"segment": segment, "cap": MAX_SEGMENT_LEADS})]
+    data = read_leads(store, ids, kinds)
+    before = sorted((score(lead, data, weak_threshold) for lead in data.ties), key=lambda r: (-r["score"], r["lead"]))
+    out = []
+    for row in before:
+        after = score(row["lead"], data, weak_threshold, extra)["score"]
+        if after != row["score"]:
+            out.append({"lead": row["lead"], "name": data.names.get(row["lead"], {}).get("name") or row["lead"],
+                        "score_before": row["score"], "score_after": after})
+    return out

@@ -9,58 +9,56 @@ from graph.store import Store
 from queries.registry import QueryResult, query
 
 ALLIANCES = "MATCH (a:Alliance) RETURN a.id AS id, a.name AS name ORDER BY a.id"
+# Counted per alliance by the engine: no per-member rows reach Python.
 MEMBERS = """
-MATCH (e:Enterprise)-[:MEMBER_OF]->(a:Alliance) RETURN a.id AS alliance, e.id AS id"""
+MATCH (e:Enterprise)-[:MEMBER_OF]->(a:Alliance) RETURN a.id AS alliance, count(DISTINCT e) AS n"""
 INSTITUTE_MEMBERS = """
 MATCH (i:Institute)-[:MEMBER_OF]->(a:Alliance) RETURN a.id AS alliance, count(DISTINCT i) AS n"""
 COVERED = "MATCH (a:Alliance)-[:COVERS]->(c:Chain) RETURN a.id AS alliance, c.name AS chain"
-WITH_ORG = """
-MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise) WHERE p.form = '单独组建' RETURN DISTINCT e.id AS id"""
+MEMBERS_WITH_ORG = """
+MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise)-[:MEMBER_OF]->(a:Alliance) WHERE p.form = '单独组建'
+RETURN a.id AS alliance, count(DISTINCT e) AS n"""
 MEMBER_HONOURS = """
 MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise)-[:MEMBER_OF]->(a:Alliance) WHERE p.honour IS NOT NULL
 RETURN a.id AS alliance, p.id AS org, p.honour AS honour, p.honour_level AS level, p.honour_year AS year"""
+# WITH DISTINCT first: a project reached through two chains of one alliance counts once.
 ALLIANCE_PROJECTS = """
 MATCH (a:Alliance)-[:COVERS]->(c:Chain)<-[:PART_OF]-(s:Segment)<-[:IN_SEGMENT]-(p:Project)
-RETURN DISTINCT a.id AS alliance, p.id AS id, p.status AS status, p.investment AS investment,
-       p.signed_year AS signed_year, p.landed_year AS landed_year"""
+WITH DISTINCT a, p
+RETURN a.id AS alliance, count(p) AS n, count(p.landed_year) AS landed, sum(coalesce(p.investment, 0.0)) AS investment"""
 MEMBER_DEMANDS = """
 MATCH (d:Demand)-[:RAISED_BY]->(e:Enterprise)-[:MEMBER_OF]->(a:Alliance)
-RETURN DISTINCT a.id AS alliance, d.id AS id, d.status AS status"""
+WITH DISTINCT a, d
+RETURN a.id AS alliance, count(d) AS n, count(CASE WHEN d.status = '已解决' THEN 1 END) AS resolved"""
 
 
 @query("alliances", "联合体概览", "Per alliance: member enterprises and institutes, chains covered, party-organisation "
        "coverage, honours, projects and investment, demands raised/resolved.")
 def alliances(store: Store) -> QueryResult:
-    members: dict[str, set[str]] = defaultdict(set)
-    for r in store.read(MEMBERS):
-        members[r["alliance"]].add(r["id"])
+    members = {r["alliance"]: r["n"] for r in store.read(MEMBERS)}
     institutes = {r["alliance"]: r["n"] for r in store.read(INSTITUTE_MEMBERS)}
     chains: dict[str, list[str]] = defaultdict(list)
     for r in store.read(COVERED):
         chains[r["alliance"]].append(r["chain"])
-    with_org = {r["id"] for r in store.read(WITH_ORG)}
+    with_org = {r["alliance"]: r["n"] for r in store.read(MEMBERS_WITH_ORG)}
     honours: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     for r in store.read(MEMBER_HONOURS):
         honours[r["alliance"]][f"{r['level'] or ''}{r['honour']}"].add(r["org"])
-    projects: dict[str, list[dict]] = defaultdict(list)
-    for r in store.read(ALLIANCE_PROJECTS):
-        projects[r["alliance"]].append(r)
-    demands: dict[str, list[dict]] = defaultdict(list)
-    for r in store.read(MEMBER_DEMANDS):
-        demands[r["alliance"]].append(r)
+    projects = {r["alliance"]: r for r in store.read(ALLIANCE_PROJECTS)}
+    demands = {r["alliance"]: r for r in store.read(MEMBER_DEMANDS)}
     rows = []
     for a in store.read(ALLIANCES):
-        aid, firms = a["id"], members[a["id"]]
-        organised = len(firms & with_org)
-        plist = projects[aid]
+        aid, firms = a["id"], members.get(a["id"], 0)
+        organised = with_org.get(aid, 0)
+        plist, dlist = projects.get(aid, {}), demands.get(aid, {})
         rows.append({
-            "alliance": aid, "name": a["name"], "enterprises": len(firms), "institutes": institutes.get(aid, 0),
+            "alliance": aid, "name": a["name"], "enterprises": firms, "institutes": institutes.get(aid, 0),
             "chains": "、".join(sorted(chains[aid])),
-            "with_party_org": organised, "party_org_coverage_pct": round(100 * organised / len(firms), 1) if firms else 0,
+            "with_party_org": organised, "party_org_coverage_pct": round(100 * organised / firms, 1) if firms else 0,
             "honours": "；".join(f"{k}×{len(v)}" for k, v in sorted(honours[aid].items())),
-            "projects": len(plist), "projects_landed": sum(1 for p in plist if p["landed_year"] is not None),
-            "investment": round(sum(p["investment"] or 0 for p in plist), 1),
-            "demands": len(demands[aid]), "demands_resolved": sum(1 for d in demands[aid] if d["status"] == "已解决"),
+            "projects": plist.get("n", 0), "projects_landed": plist.get("landed", 0),
+            "investment": round(float(plist["investment"] or 0), 1) if plist else 0,
+            "demands": dlist.get("n", 0), "demands_resolved": dlist.get("resolved", 0),
         })
     return QueryResult(pd.DataFrame(rows))
 
@@ -73,8 +71,10 @@ COOPERATION = """
 MATCH (i:Institute)-[r:COOPERATES_WITH]->(e:Enterprise)
 RETURN i.id AS institute, i.name AS institute_name, e.id AS enterprise, e.name AS enterprise_name,
        e.in_zone AS in_zone, r.topic AS topic ORDER BY institute, enterprise"""
+# Only the chains that have institutes (the others are not reported): `c.id IN $chains` scans the
+# small Chain table, then the engine expands from those chains alone.
 CHAIN_FIRMS = """
-MATCH (e:Enterprise)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(c:Chain) WHERE e.in_zone = true
+MATCH (e:Enterprise)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(c:Chain) WHERE c.id IN $chains AND e.in_zone = true
 RETURN DISTINCT c.id AS chain, e.id AS id, e.name AS name"""
 
 
@@ -86,7 +86,8 @@ def research(store: Store) -> QueryResult:
     cooperation = pd.DataFrame(store.read(COOPERATION), columns=["institute", "institute_name", "enterprise",
                                                                  "enterprise_name", "in_zone", "topic"])
     tied = set(cooperation["enterprise"])
-    untied = [r for r in store.read(CHAIN_FIRMS) if r["chain"] in per_chain and r["id"] not in tied]
+    firms = store.read(CHAIN_FIRMS, {"chains": sorted(per_chain)}) if per_chain else []
+    untied = [r for r in firms if r["id"] not in tied]
     table = pd.DataFrame([{"chain": c, "chain_name": r["chain_name"], "institutes": r["n"],
                            "talent_stations": stations.get(c, 0),
                            "firms_without_research_tie": sum(1 for u in untied if u["chain"] == c)}

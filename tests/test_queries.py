@@ -111,6 +111,37 @@ def test_leads_and_gap_leads(loaded):
         assert dict(zip(got["lead"], got["score"])) == ref.leads(g, segment=segment)
 
 
+def test_leads_top_k_is_the_head_of_the_full_ranking(loaded):
+    """leads reads only the best-bounded leads: a small limit must still give the exact head of the
+    ranking (ties in score broken by lead id), with min_score applied before the limit."""
+    store, g, _ = loaded
+    full = run(store, "leads", limit=10000).table
+    pairs = list(zip(full["score"], full["lead"]))
+    assert pairs == sorted(pairs, key=lambda p: (-p[0], p[1]))
+    for k in (1, 2, 3, 7, 25):
+        top = run(store, "leads", limit=k).table
+        assert list(zip(top["score"], top["lead"])) == pairs[:k], k
+    if pairs:
+        floor = sorted({score for score, _ in pairs})[len({score for score, _ in pairs}) // 2]
+        got = run(store, "leads", limit=3, min_score=floor).table
+        assert list(zip(got["score"], got["lead"])) == [p for p in pairs if p[0] >= floor][:3]
+    for segment in sorted(ref.gaps(g))[:3]:
+        expected = sorted(ref.leads(g, segment=segment).items(), key=lambda kv: (-kv[1], kv[0]))[:2]
+        got = run(store, "gap_leads", segment=segment, limit=2).table
+        assert list(zip(got["lead"], got["score"])) == expected, segment
+
+
+def test_what_if_leads_changed_match_reference(loaded):
+    store, g, _ = loaded
+    before = ref.leads(g)
+    for segment in (sorted(ref.gaps(g)) + sorted(ref.nodes(g, "Segment")))[:3]:
+        after = ref.leads(g, extra={segment: 2})
+        changed = run(store, "what_if", segment=segment, firms=2).extra["leads_changed"]
+        got = {r.lead: (r.score_before, r.score_after) for r in changed.itertuples()}
+        assert got == {k: (v, after[k]) for k, v in before.items() if after[k] != v}, segment
+        assert list(changed["score_before"]) == sorted(changed["score_before"], reverse=True)
+
+
 def test_what_if_changes_nothing_and_matches_reference(loaded):
     store, g, _ = loaded
     before = store.counts()

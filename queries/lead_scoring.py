@@ -1,0 +1,180 @@
+"""Exact lead scores for a given set of out-of-zone firms: their ties, partners and segments, read
+by primary key (``UNWIND $ids AS i MATCH (e:Enterprise {id: i})``), so the cost follows the ties
+of the firms asked about, never the size of the graph.  queries/leads.py decides which firms.
+
+Score (documented in the leads analysis): per supply tie 1 + weight (0.5 when unknown), per group
+tie 2, per research tie 1; + 3 / 2 when the lead sits in a missing / weak segment; + 1 per distinct
+in-zone partner in an alliance, + 0.5 per distinct partner with a party organisation.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from graph.store import Store
+from queries.segments import count_firms
+
+# tie kind -> [(relationship type, whether the lead is its source, sentence with the lead first)]
+TIES = {
+    "supply": [("SUPPLIES", True, "{lead} 供应 {partner}"), ("SUPPLIES", False, "{partner} 供应 {lead}")],
+    "group": [("SUBSIDIARY_OF", False, "{partner} 是 {lead} 的子公司"),
+              ("SUBSIDIARY_OF", True, "{lead} 是 {partner} 的子公司")],
+    "research": [("COOPERATES_WITH", False, "{partner} 与 {lead} 产学研合作")],
+}
+# The ties of the leads in $ids, one query per direction for every kind asked (each query over a
+# list of ids costs LadybugDB a scan of the relationship table, so fewer queries matter more than
+# narrower ones).  The partner's label follows from the relationship type.
+TIES_OUT = """
+UNWIND $ids AS x MATCH (o:Enterprise {{id: x}})-[r:{rels}]->(i:Enterprise)
+WHERE o.in_zone = false AND i.in_zone = true RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight"""
+TIES_IN = """
+UNWIND $ids AS x MATCH (o:Enterprise {{id: x}})<-[r:{rels}]-(i)
+WHERE o.in_zone = false AND i.in_zone = true RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight"""
+TIE_ZH = {"supply": "供应", "group": "同一集团", "research": "产学研合作"}
+
+ENTERPRISE_INFO = """
+UNWIND $ids AS i MATCH (e:Enterprise {id: i}) RETURN e.id AS id, e.name AS name, e.region AS region"""
+INSTITUTE_INFO = "UNWIND $ids AS i MATCH (e:Institute {id: i}) RETURN e.id AS id, e.name AS name"
+ALLIANCES = """
+UNWIND $ids AS i MATCH (e:{label} {{id: i}})-[:MEMBER_OF]->(a:Alliance) RETURN e.id AS id, a.id AS alliance, a.name AS name"""
+PARTY = "UNWIND $ids AS i MATCH (p:PartyOrg)-[:BASED_IN]->(e:{label} {{id: i}}) RETURN DISTINCT e.id AS id"
+FIRM_SEGMENTS = """
+UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(s:Segment) RETURN e.id AS id, s.id AS segment"""
+SEGMENT_CHAINS = """
+UNWIND $ids AS x MATCH (s:Segment {id: x})-[:PART_OF]->(c:Chain) RETURN s.id AS id, s.name AS name, c.id AS chain"""
+
+GAP_BONUS = {"缺": 3.0, "弱": 2.0}
+GROUP_WEIGHT, RESEARCH_WEIGHT, ALLIANCE_BONUS, PARTY_BONUS = 2.0, 1.0, 1.0, 0.5
+# What one tie can add at most, partner bonuses included, and the largest gap bonus: the ranking
+# query's upper bound (queries/leads.py) is built from these.
+MAX_PARTNER_BONUS, MAX_GAP_BONUS = ALLIANCE_BONUS + PARTY_BONUS, max(GAP_BONUS.values())
+
+
+def check_kinds(tie_types: list[str] | None) -> list[str]:
+    kinds = list(dict.fromkeys(tie_types or TIES))   # each kind once, in the order given
+    unknown = set(kinds) - set(TIES)
+    if unknown:
+        raise ValueError(f"unknown tie type(s) {', '.join(sorted(unknown))}; known: {', '.join(TIES)}")
+    return kinds
+
+
+@dataclass
+class LeadData:
+    """Ties, partners and segments of some leads, read once (what-if scores them twice)."""
+    ties: dict[str, list[dict]] = field(default_factory=dict)
+    names: dict[str, dict] = field(default_factory=dict)
+    alliances: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    party: set[str] = field(default_factory=set)
+    segments_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    segment_names: dict[str, str] = field(default_factory=dict)        # segments that are in a chain
+    segment_chains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    inside: dict[str, int] = field(default_factory=dict)               # in-zone firms per segment
+
+    def status(self, segment: str, weak_threshold: int, extra: dict[str, int] | None = None) -> str:
+        n = self.inside.get(segment, 0) + (extra or {}).get(segment, 0)
+        return "缺" if n == 0 else "弱" if n < weak_threshold else "强"
+
+
+def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segments: bool = False) -> LeadData:
+    """Everything exact scoring needs for these leads; ``partner_segments`` also reads the partners'
+    segments (only the chain filter needs them)."""
+    data = LeadData()
+    ties: dict[str, list[tuple]] = defaultdict(list)
+    ids = sorted(set(ids))
+    entries = {(rel, source): (position, kind, sentence) for position, (kind, rel, source, sentence) in
+               enumerate((k, *e) for k in kinds for e in TIES[k])}
+    for source, cypher in ((True, TIES_OUT), (False, TIES_IN)):
+        rels = sorted({rel for rel, s in entries if s == source})
+        if not rels:
+            continue
+        weight = "r.weight" if "SUPPLIES" in rels else "1.0"    # no weight on the other types
+        text = cypher.format(rels="|".join(rels), type_r=store.type_of("r"), weight=weight)
+        for r in store.read(text, {"ids": ids}):
+            position, kind, sentence = entries[(r["rel"], source)]
+            ties[r["lead"]].append((position, r["partner"], {
+                "kind": kind, "partner": r["partner"], "weight": r["weight"] if r["rel"] == "SUPPLIES" else 1.0,
+                "sentence": sentence, "rel": r["rel"], "lead_is_source": source}))
+    # In the order of the kinds asked, then as TIES lists them, then by partner: the explanation
+    # lists kinds in this order.
+    ties = {lead: [t for _, _, t in sorted(ts, key=lambda x: x[:2])] for lead, ts in ties.items()}
+    data.ties = dict(ties)
+    institutes = sorted({t["partner"] for ts in ties.values() for t in ts if t["kind"] == "research"})
+    firms = sorted({t["partner"] for ts in ties.values() for t in ts if t["kind"] != "research"})
+    data.names = {r["id"]: r for r in store.read(ENTERPRISE_INFO, {"ids": sorted(set(data.ties) | set(firms))})}
+    for label, partners in (("Enterprise", firms), ("Institute", institutes)):
+        if not partners:
+            continue
+        if label == "Institute":
+            data.names.update({r["id"]: r for r in store.read(INSTITUTE_INFO, {"ids": partners})})
+        for r in store.read(ALLIANCES.format(label=label), {"ids": partners}):
+            data.alliances[r["id"]].append(r)
+        data.party |= {r["id"] for r in store.read(PARTY.format(label=label), {"ids": partners})}
+    for r in store.read(FIRM_SEGMENTS, {"ids": sorted(set(data.ties) | (set(firms) if partner_segments else set()))}):
+        data.segments_of[r["id"]].add(r["segment"])
+    segments = sorted({s for lead in data.ties for s in data.segments_of[lead]} |
+                      ({s for p in firms for s in data.segments_of[p]} if partner_segments else set()))
+    for r in store.read(SEGMENT_CHAINS, {"ids": segments}) if segments else []:
+        data.segment_names[r["id"]] = r["name"]
+        data.segment_chains[r["id"]].add(r["chain"])
+    # Firm counts only for the leads' own chain segments: they decide the gap bonus.
+    own = sorted({s for lead in data.ties for s in data.segments_of[lead] if s in data.segment_names})
+    data.inside = count_firms(store, own)[0] if own else {}
+    return data
+
+
+def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] | None = None) -> dict:
+    """One lead's score with its explanation, as the leads table shows it."""
+    lead_ties = data.ties[lead]
+    lead_segments = sorted(data.segments_of[lead])
+    partner_ids = sorted({t["partner"] for t in lead_ties})
+    total, parts_zh, parts_en = 0.0, [], []
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for t in lead_ties:
+        by_kind[t["kind"]].append(t)
+    for kind, kind_ties in by_kind.items():
+        if kind == "supply":
+            points = sum(1 + (t["weight"] if t["weight"] is not None else 0.5) for t in kind_ties)
+        else:
+            points = (GROUP_WEIGHT if kind == "group" else RESEARCH_WEIGHT) * len(kind_ties)
+        total += points
+        parts_zh.append(f"{TIE_ZH[kind]}关系×{len(kind_ties)}(+{points:g})")
+        parts_en.append(f"{kind} tie×{len(kind_ties)} (+{points:g})")
+    gap_status, gap_segment = "", ""
+    for seg in lead_segments:
+        if seg in data.segment_names:
+            status = data.status(seg, weak_threshold, extra)
+            if status in GAP_BONUS and GAP_BONUS[status] > GAP_BONUS.get(gap_status, 0):
+                gap_status, gap_segment = status, seg
+    if gap_status:
+        total += GAP_BONUS[gap_status]
+        seg_name = data.segment_names[gap_segment]
+        parts_zh.append(f"填补{'缺链' if gap_status == '缺' else '弱链'} {seg_name}(+{GAP_BONUS[gap_status]:g})")
+        parts_en.append(f"fills {'missing' if gap_status == '缺' else 'weak'} segment {seg_name} "
+                        f"(+{GAP_BONUS[gap_status]:g})")
+    in_alliance = [p for p in partner_ids if data.alliances[p]]
+    with_party = [p for p in partner_ids if p in data.party]
+    if in_alliance:
+        total += ALLIANCE_BONUS * len(in_alliance)
+        parts_zh.append(f"园区伙伴属产业链党建联合体×{len(in_alliance)}(+{ALLIANCE_BONUS * len(in_alliance):g})")
+        parts_en.append(f"partner in an alliance×{len(in_alliance)} (+{ALLIANCE_BONUS * len(in_alliance):g})")
+    if with_party:
+        total += PARTY_BONUS * len(with_party)
+        parts_zh.append(f"园区伙伴设有党组织×{len(with_party)}(+{PARTY_BONUS * len(with_party):g})")
+        parts_en.append(f"partner has a party organisation×{len(with_party)} (+{PARTY_BONUS * len(with_party):g})")
+    return {"lead": lead, "score": round(total, 3), "gap": gap_status, "ties": len(lead_ties),
+            "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en),
+            "_segments": lead_segments, "_partners": partner_ids, "_ties": lead_ties}
+
+
+def passes(row: dict, data: LeadData, segment: str, alliance: str, chain: str) -> bool:
+    """The leads filters: in the segment; a partner in the alliance; the lead or a partner in the chain."""
+    if segment and segment not in row["_segments"]:
+        return False
+    if alliance and not any(a["alliance"] == alliance for p in row["_partners"] for a in data.alliances[p]):
+        return False
+    if chain:
+        touched = {c for s in row["_segments"] for c in data.segment_chains.get(s, ())}
+        touched |= {c for p in row["_partners"] for s in data.segments_of.get(p, ()) for c in data.segment_chains.get(s, ())}
+        if chain not in touched:
+            return False
+    return True
