@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--scales 10000,100000,1000000] [--stores embedded,neo4j] [--repeat 20]"""
+"""python -m bench [--quick] [--scales 10000,100000,1000000] [--stores embedded,neo4j] [--repeat 20] [--no-render]"""
 from __future__ import annotations
 
 import argparse
@@ -14,10 +14,11 @@ def main(argv=None) -> None:
     parser.add_argument("--stores", default=None, help="default: embedded, plus neo4j when NEO4J_URI is set")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--no-write", action="store_true", help="print the results, do not rewrite BENCHMARKS.md")
+    parser.add_argument("--no-render", action="store_true", help="skip the app benchmark (Explore in Chromium)")
     args = parser.parse_args(argv)
     scales = [10000] if args.quick else [int(s) for s in args.scales.split(",")]
     stores = args.stores.split(",") if args.stores else ["embedded"] + (["neo4j"] if os.environ.get("NEO4J_URI") else [])
-    results = run(scales, stores, repeat=5 if args.quick else args.repeat)
+    results = run(scales, stores, repeat=5 if args.quick else args.repeat, render=not args.no_render)
     if args.no_write:
         import json
         print(json.dumps(results, ensure_ascii=False, indent=1))
