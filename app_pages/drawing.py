@@ -217,9 +217,9 @@ def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str
                              custom_styles={"background-color": "data(colour)", "width": "data(size)",
                                             "height": "data(size)", "font-size": 11, **small})
                    for label in sorted(labels)]
-    curve = "straight" if len(graph.nodes) > SPRING_MAX else None
-    edge_styles = [EdgeStyle(t, caption="label", directed=True, curve_style=curve, custom_styles={"font-size": 8, **small})
-                   for t in sorted(types)]
+    large = len(graph.nodes) > SPRING_MAX
+    edge_styles = [EdgeStyle(t, caption=None if large else "label", directed=True, curve_style="straight" if large else None,
+                             custom_styles={"font-size": 8, **small}) for t in sorted(types)]
     layout = ({"name": "cose", "animate": False, "fit": True, "padding": 20} if physics
               else {"name": "preset", "fit": True, "padding": 20, "animate": False})
     return streamlit_cytoscape(cytoscape_elements(graph, positions), layout=layout, node_styles=node_styles,
