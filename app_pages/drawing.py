@@ -103,36 +103,43 @@ def radial_positions(graph: Subgraph, centres: list[str], gap: float = 40.0) -> 
     leaves = {}
     for node in reversed(order):
         leaves[node] = sum(leaves[c] for c in children[node]) or 1
-    angle = {}
-    span = {c: 2 * math.pi * leaves[c] / sum(leaves[x] for x in children[""]) for c in children[""]}
-    start = 0.0
-    for c in children[""]:
-        todo = [(c, start, start + span[c])]
-        start += span[c]
-        while todo:
-            node, low, high = todo.pop()
-            angle[node] = (low + high) / 2
-            at = low
-            for child in children[node]:
-                width = (high - low) * leaves[child] / leaves[node]
-                todo.append((child, at, at + width))
-                at += width
     rings: dict[int, list[str]] = {}
     for node in order:
         rings.setdefault(depth[node], []).append(node)
-    positions, base = {}, 0.0
+    # ring radii first: a crowded ring becomes a band of rows (siblings alternate rows), not one huge circle
+    inner, rows, base = {}, {}, 0.0
     for d in sorted(rings):
-        nodes = sorted(rings[d], key=angle.get)
-        if d:
-            base += gap * 3
-        # a crowded ring becomes a band of rows (siblings alternate rows), not one huge circle
-        rows = 1
-        while d and 2 * math.pi * (rows * base + gap * rows * (rows - 1) / 2) < len(nodes) * gap:
-            rows += 1
-        for i, node in enumerate(nodes):
-            r = base + (i % rows) * gap
+        base += gap * 3 if d else 0.0
+        rows[d] = 1
+        while d and 2 * math.pi * (rows[d] * base + gap * rows[d] * (rows[d] - 1) / 2) < len(rings[d]) * gap:
+            rows[d] += 1
+        inner[d] = base
+        base += (rows[d] - 1) * gap
+
+    def split(parent: str, low: float, high: float) -> list[tuple[str, float, float]]:
+        """Children's sectors: by the leaves below them, but never narrower than one node (a segment
+        beside an alliance of 900 members still gets its own place)."""
+        kids = children[parent]
+        floor = [min(gap / max(inner[depth[c]], gap), (high - low) / len(kids)) for c in kids]
+        widths = [max((high - low) * leaves[c] / leaves[parent], f) for c, f in zip(kids, floor)]
+        scale, at, out = (high - low) / sum(widths), low, []
+        for c, w in zip(kids, widths):
+            out.append((c, at, at + w * scale))
+            at += w * scale
+        return out
+
+    angle = {}
+    leaves[""] = sum(leaves[c] for c in children[""])
+    todo = split("", 0.0, 2 * math.pi)
+    while todo:
+        node, low, high = todo.pop()
+        angle[node] = (low + high) / 2
+        todo += split(node, low, high) if children[node] else []
+    positions = {}
+    for d in sorted(rings):
+        for i, node in enumerate(sorted(rings[d], key=angle.get)):
+            r = inner[d] + (i % rows[d]) * gap
             positions[node] = (r * math.cos(angle[node]), r * math.sin(angle[node]))
-        base += (rows - 1) * gap
     return positions
 
 

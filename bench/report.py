@@ -63,7 +63,7 @@ def app(results: dict) -> list[str]:
             "warm = later requests from new browser pages.", "",
             "| nodes drawn | edges drawn | cold s | warm p50 s | runs |", "|---:|---:|---:|---:|---:|",
             f"| {r['nodes']:,} | {r['edges']:,} | {r['cold_s']} | {r['p50_s']} | {r['runs']} |", "",
-            "![the 1,000-node view](bench/results/render-1000.png)", ""]
+            f"![the {r['nodes']:,}-node view](bench/results/render-1000.png)", ""]
 
 
 def targets(results: dict) -> list[str]:
