@@ -247,7 +247,7 @@ def generate(enterprises, out_dir, seed):
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args):
-    """Benchmarks (python -m bench): --quick, --scales, --stores, --repeat. 基准测试"""
+    """Benchmarks (python -m bench): --quick, --scales, --stores, --repeat, --no-render. 基准测试"""
     from bench.__main__ import main as bench_main
     bench_main(list(args))
 

@@ -78,7 +78,8 @@ def page() -> None:
     if cut:
         st.warning(tr(f"还有 {cut} 个邻居未显示（上限 {int(cap)}）。", f"{cut} more not shown (cap {int(cap)})."))
     st.markdown(drawing.legend_html({n["label"] for n in graph.nodes.values()}), unsafe_allow_html=True)
-    positions = drawing.layered_positions(graph) if layout == "hierarchical" else drawing.spring_positions(graph)
+    positions = (drawing.layered_positions(graph) if layout == "hierarchical"
+                 else drawing.spring_positions(graph, centres=ids))
     event = drawing.show(graph, positions, key="explore-graph", height=600, expand=True,
                          physics=physics and len(graph.nodes) <= 150)
     if event and event.get("action") == "expand":
@@ -98,10 +99,11 @@ def page() -> None:
             st.session_state["explore_ids"] = ids + [selected]
             st.rerun()
     with left:
+        # Built on click, not on every run: the PNG of a 1,000-node view takes ~9 s of matplotlib.
         st.download_button(tr("导出 HTML（可交互）", "Export HTML (interactive)"),
-                           drawing.pyvis_html(graph, positions).encode("utf-8"), file_name="chaingraph-view.html",
-                           mime="text/html", key="explore_html")
-        st.download_button(tr("导出 PNG", "Export PNG"), drawing.png_bytes(graph, positions),
+                           lambda: drawing.pyvis_html(graph, positions).encode("utf-8"),
+                           file_name="chaingraph-view.html", mime="text/html", key="explore_html")
+        st.download_button(tr("导出 PNG", "Export PNG"), lambda: drawing.png_bytes(graph, positions),
                            file_name="chaingraph-view.png", mime="image/png", key="explore_png")
 
 

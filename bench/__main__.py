@@ -1,4 +1,4 @@
-"""python -m bench [--quick] [--scales 10000,100000,1000000] [--stores embedded,neo4j] [--repeat 20]"""
+"""python -m bench [--quick] [--scales 10000,100000,1000000] [--stores embedded,neo4j] [--repeat 20] [--no-render]"""
 from __future__ import annotations
 
 import argparse
@@ -16,10 +16,12 @@ def main(argv=None) -> None:
     parser.add_argument("--neo4j-max", type=int, default=100_000,
                         help="largest scale to run on Neo4j (its load at 1M takes many minutes)")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not rewrite BENCHMARKS.md")
+    parser.add_argument("--no-render", action="store_true", help="skip the app benchmark (Explore in Chromium)")
     args = parser.parse_args(argv)
     scales = [10000] if args.quick else [int(s) for s in args.scales.split(",")]
     stores = args.stores.split(",") if args.stores else ["embedded"] + (["neo4j"] if os.environ.get("NEO4J_URI") else [])
-    results = run(scales, stores, repeat=5 if args.quick else args.repeat, neo4j_max=args.neo4j_max)
+    results = run(scales, stores, repeat=5 if args.quick else args.repeat, neo4j_max=args.neo4j_max,
+                  render=not args.no_render)
     if args.no_write:
         import json
         print(json.dumps(results, ensure_ascii=False, indent=1))

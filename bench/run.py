@@ -160,11 +160,24 @@ def neo4j_server_rss() -> int | None:
         return None
 
 
+def bench_render(folder: Path, chain: str) -> dict | None:
+    """The Explore page drawing a ~1,000-node view in headless Chromium (bench/render.py)."""
+    from bench import render
+    why = render.available()
+    if why:
+        log(f"render benchmark skipped: {why}")
+        return None
+    log(f"Explore: drawing {chain} at depth 2, cap 1,000, in Chromium")
+    return render.measure(folder, chain, screenshot=RESULTS / "render-1000.png")
+
+
 def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
-        neo4j_max: int = 100_000) -> dict:
+        neo4j_max: int = 100_000, render: bool = True) -> dict:
     from graph import open_store
     from loaders.generate import generate_zone
     results = {"machine": machine(), "scales": {}}
+    # once, on the embedded store of the largest scale up to 100k
+    render_scale = max((s for s in scales if s <= 100_000), default=None) if render and "embedded" in backends else None
     with tempfile.TemporaryDirectory(prefix="chaingraph-bench-") as tmp:
         for scale in scales:
             data = Path(tmp) / f"zone-{scale}"
@@ -188,6 +201,8 @@ def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
                 if backend == "neo4j":
                     rss = neo4j_server_rss()
                     entry["stores"][backend]["server_rss_mib"] = round(rss / 2**20) if rss else None
+            if scale == render_scale:
+                entry["render"] = bench_render(Path(tmp) / f"embedded-{scale}" / "loader", params["panorama"]["chain"])
             log(f"{scale}: networkx baseline")
             entry["networkx"] = bench_baseline(data, params or {}, repeat)
             results["scales"][str(scale)] = entry

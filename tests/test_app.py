@@ -133,3 +133,27 @@ def test_pathological_console_query_is_stopped_and_the_app_answers(monkeypatch, 
     assert not at.error and at.dataframe[0].value["n"][0] == 4
     from app_pages.common import _store
     _store.clear()
+
+
+def test_large_views_lay_out_without_scipy_and_keep_every_edge():
+    """Above 300 nodes Explore uses the radial tree (networkx's spring layout needs scipy from 500 nodes);
+    edge ids never collide with node ids (the generator names its firms e0, e1, …)."""
+    from app_pages import drawing
+    from queries.registry import Subgraph
+    g = Subgraph()
+    g.add_node("c0", "Chain", "链")
+    for s in range(6):
+        g.add_node(f"s{s}", "Segment", f"环节{s}")
+        g.add_edge(f"s{s}", "c0", "PART_OF")
+    g.add_node("a0", "Alliance", "联盟")
+    g.add_edge("a0", "c0", "COVERS")
+    for i in range(1000):
+        g.add_node(f"e{i}", "Enterprise", f"企业{i}")
+        g.add_edge(f"e{i}", "a0" if i % 10 else f"s{i % 6}", "MEMBER_OF" if i % 10 else "IN_SEGMENT")
+    g.add_node("lone", "Enterprise", "孤立")
+    positions = drawing.spring_positions(g, centres=["c0"])
+    assert set(positions) == set(g.nodes) and positions["c0"] == (0.0, 0.0)
+    assert len(set(positions.values())) == len(positions)
+    elements = drawing.cytoscape_elements(g, positions)
+    ids = [n["data"]["id"] for n in elements["nodes"]] + [e["data"]["id"] for e in elements["edges"]]
+    assert len(elements["edges"]) == len(g.edges) and len(set(ids)) == len(ids)
