@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,9 +70,10 @@ def plan_files(files: list[Path], existing_labels) -> ColumnarPlan:
 
     ``existing_labels(ids: pa.Array) -> (ids, labels)`` gives the labels of ids already in the store."""
     node_tables, rel_tables = [], []
-    for path in files:
-        target, table = _read(path)
-        (node_tables if target.label else rel_tables).append((target, table))
+    # Files are read and checked in parallel: pyarrow releases the GIL in its kernels.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for target, table in pool.map(_read, files):
+            (node_tables if target.label else rel_tables).append((target, table))
     plan = ColumnarPlan()
     for target, table in node_tables:
         plan.node_tables.setdefault(target.name, []).append(table)
