@@ -4,6 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
+NOTES = Path(__file__).resolve().parent / "NOTES.md"
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     lines = ["# Benchmarks", "",
@@ -50,6 +53,8 @@ def markdown(results: dict) -> str:
             if entry["stores"][s].get("server_rss_mib"):
                 lines += [f"Neo4j server RSS after the run: {entry['stores'][s]['server_rss_mib']} MiB.", ""]
     lines += ["![latency by scale](bench/results/latency.png)", ""] + app(results) + targets(results)
+    if NOTES.exists():   # hand-written: why a target is missed, from profiling (dated inside)
+        lines += [NOTES.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines)
 
 

@@ -107,6 +107,8 @@ def test_neo4j_server_killed_mid_load_keeps_the_previous_graph(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "cli", "load", str(tmp_path / "zone")], cwd=ROOT, env=env,
                                 stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         line = proc.stderr.readline()
+        while line.startswith("reading"):
+            line = proc.stderr.readline()
         assert line.startswith("writing"), line
         time.sleep(0.3)
         server_pid = int((SCRIPTS / "target" / f"neo4j.{port}.pid").read_text())

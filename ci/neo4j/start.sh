@@ -16,8 +16,11 @@ fi
 port="${1:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/chaingraph-neo4j.XXXXXX")"
 data_dir="${2:-}"
+# Empty the log before the server starts: the background redirection truncates it only when the
+# subshell runs, and a restart on the same port must not see the previous server's URI line.
+: > "target/neo4j.$port.log"
 nohup java -Xmx2g -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" ${data_dir:+"$data_dir"} \
-  > "target/neo4j.$port.log" 2>&1 &
+  >> "target/neo4j.$port.log" 2>&1 &
 echo $! > "target/neo4j.$port.pid"
 echo "$work" > "target/neo4j.$port.work"
 # Bounded wait: the server prints its URI once Bolt is listening.
