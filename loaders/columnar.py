@@ -212,19 +212,15 @@ def _convert(source: str, prop: Prop, col: pa.Array) -> pa.Array:
             real = pc.and_(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text), pc.greater_equal(pc.year(parsed), 1))
             require(real, "not a real date")
         values = text
-    elif kind == "int":
-        require(pc.match_substring_regex(col, INT), "not a plain integer")
+    elif kind in ("int", "float"):
+        pattern, arrow_type = (INT, pa.int64()) if kind == "int" else (FLOAT, pa.float64())
+        require(pc.match_substring_regex(col, pattern), f"not a plain {kind}")
         try:
-            values = pc.cast(text, pa.int64())
-        except pa.ArrowInvalid:
-            raise Declined(f"{source}: {prop.name}: integer out of range") from None
-    elif kind == "float":
-        require(pc.match_substring_regex(col, FLOAT), "not a plain number")
-        try:
-            values = pc.cast(text, pa.float64())
-        except pa.ArrowInvalid:
-            raise Declined(f"{source}: {prop.name}: not a number pyarrow reads") from None
-        require(pc.is_finite(values), "not finite")
+            values = pc.cast(text, arrow_type)
+        except pa.ArrowInvalid:   # e.g. an integer beyond 64 bits
+            raise Declined(f"{source}: {prop.name}: out of range") from None
+        if kind == "float":
+            require(pc.is_finite(values), "not finite")
     elif kind == "bool":
         lowered = pc.utf8_lower(col)
         is_true, is_false = pc.is_in(lowered, pa.array(sorted(TRUE))), pc.is_in(lowered, pa.array(sorted(FALSE)))
