@@ -227,3 +227,24 @@ def research(g):
         if g.nodes[e]["label"] == "Enterprise" and g.nodes[e].get("in_zone") is True and s in chain_of_segment:
             firms[chain_of_segment[s]].add(e)
     return {c: (len(i), len(firms[c] - tied)) for c, i in institutes.items()}
+
+
+def updown_capped(g, start, side, depth, cap):
+    """The rule queries/paths.py documents, computed here from whole-graph BFS distances: per side the
+    ``cap`` nearest nodes (ties by id); each node's parent is its smallest-id neighbour one hop nearer.
+    Returns ([(id, distance, path ids upstream→downstream)], truncated)."""
+    rel = "SUPPLIES" if g.nodes[start]["label"] == "Enterprise" else "FEEDS"
+    d = nx.DiGraph()
+    d.add_edges_from((a, b) for a, b, _ in edges(g, rel))
+    d.add_node(start)
+    walk = d if side == "down" else d.reverse()
+    dist = {n: k for n, k in nx.single_source_shortest_path_length(walk, start, cutoff=depth).items() if n != start}
+    kept = sorted(dist, key=lambda n: (dist[n], n))[:cap]
+    dist[start] = 0
+    out = []
+    for n in kept:
+        path = [n]
+        while path[-1] != start:
+            path.append(min(p for p in walk.predecessors(path[-1]) if dist.get(p) == dist[path[-1]] - 1))
+        out.append((n, dist[n], path if side == "up" else path[::-1]))
+    return out, len(dist) - 1 > cap

@@ -99,6 +99,29 @@ def test_updown(loaded):
         run(store, "updown", id=hub, depth=7)
 
 
+def test_updown_cap_is_deterministic(loaded):
+    """Where the cap bites, the nodes kept and each node's path follow the documented rule (nearest
+    first, ties by id; path through the smallest-id parent), not the engine's row order: the same
+    answer on every run and on both stores."""
+    store, g, _ = loaded
+    name = lambda n: g.nodes[n].get("name") or n  # noqa: E731
+    firms = ref.nodes(g, "Enterprise")
+    hub = max(firms, key=lambda n: (g.degree(n), n))
+    starts = [hub, *sorted(ref.nodes(g, "Segment"))[:2]]
+    for start in starts:
+        for depth, cap in ((3, 3), (3, 40), (2, 100000)):
+            expected, cut = {}, False
+            for side in ("up", "down"):
+                nodes, side_cut = ref.updown_capped(g, start, side, depth, cap)
+                cut |= side_cut
+                expected.update({(side, n): (k, " → ".join(map(name, path))) for n, k, path in nodes})
+            for _ in range(2):
+                result = run(store, "updown", id=start, direction="both", depth=depth, cap=cap)
+                got = {(r.direction, r.id): (r.distance, r.path) for r in result.table.itertuples()}
+                assert got == expected, (start, depth, cap)
+                assert result.extra["truncated"] == cut, (start, depth, cap)
+
+
 def test_leads_and_gap_leads(loaded):
     store, g, _ = loaded
     table = run(store, "leads", limit=10000).table
