@@ -1,6 +1,10 @@
 """以商招商 leads: out-of-zone firms tied to in-zone ones, ranked by an explained score, each with the
 paths that explain it ("A 供应 B，B 在园区，B 属于 智造先锋 联合体，B 设有党组织").
 
+A hub lead has hundreds of ties: the score counts them all, but a lead lists (and draws) only its
+``max_paths`` strongest (queries/lead_scoring.py: strongest), then "…及另外 K 条关系"; its partners
+column likewise names the partners of those paths and the total.
+
 Ranking without reading every tie into Python: the engine aggregates, per lead, an upper bound of
 its score (tie points + the largest partner bonus per tie + the largest gap bonus) and returns the
 best bounds first (ORDER BY … LIMIT).  Those leads are scored exactly (queries/lead_scoring.py,
@@ -14,7 +18,7 @@ import pandas as pd
 
 from graph.store import Store
 from queries.lead_scoring import (MAX_GAP_BONUS, MAX_PARTNER_BONUS, TIES, LeadData, check_kinds, passes,
-                                  read_leads, score)
+                                  read_leads, read_partners, score, strongest)
 from queries.registry import QueryResult, Subgraph, query
 from queries.segments import count_firms
 
@@ -87,6 +91,8 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
         new = [b["lead"] for b in bounds if b["lead"] not in data.ties]
         if new:   # read again with the earlier leads: one consistent LeadData (rarely more than one round)
             data = read_leads(store, list(data.ties) + new, kinds, partner_segments=bool(chain))
+            if alliance:   # the filter needs every partner's alliances
+                read_partners(store, data, [t["partner"] for ts in data.ties.values() for t in ts])
             rows = {lead: score(lead, data, weak_threshold) for lead in data.ties}
         kept = sorted((r for r in rows.values() if r["score"] >= min_score and passes(r, data, segment, alliance, chain)),
                       key=lambda r: (-r["score"], r["lead"]))
@@ -99,33 +105,43 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
     return kept[:limit], data
 
 
-def describe(row: dict, data: LeadData) -> None:
-    """Names and the explaining sentences, for the rows returned only."""
+def describe(row: dict, data: LeadData, max_paths: int) -> None:
+    """Names and the explaining sentences of the ``max_paths`` strongest ties (partners read by
+    read_partners first)."""
     names, alliances, party = data.names, data.alliances, data.party
     lead_name = names.get(row["lead"], {}).get("name") or row["lead"]
+    shown = strongest(row["_ties"], data, max_paths)
+    partner_name = lambda p: names.get(p, {}).get("name") or p  # noqa: E731
     sentences = []
-    for t in row["_ties"]:
-        partner_name = names.get(t["partner"], {}).get("name") or t["partner"]
-        sentence = t["sentence"].format(lead=lead_name, partner=partner_name) + f"，{partner_name} 在园区"
+    for t in shown:
+        name = partner_name(t["partner"])
+        sentence = t["sentence"].format(lead=lead_name, partner=name) + f"，{name} 在园区"
         for a in alliances[t["partner"]]:
-            sentence += f"，{partner_name} 属于 {a['name']} 联合体"
+            sentence += f"，{name} 属于 {a['name']} 联合体"
         if t["partner"] in party:
-            sentence += f"，{partner_name} 设有党组织"
+            sentence += f"，{name} 设有党组织"
         sentences.append(sentence)
+    more = len(row["_ties"]) - len(shown)
+    if more:
+        sentences.append(f"…及另外 {more} 条关系 / and {more} more ties")
+    shown_partners = list(dict.fromkeys(t["partner"] for t in shown))
+    partners = "、".join(partner_name(p) for p in shown_partners)
+    if len(row["_partners"]) > len(shown_partners):
+        partners += f" 等 {len(row['_partners'])} 家"
     row.update({"name": lead_name, "region": names.get(row["lead"], {}).get("region"),
                 "segments": "、".join(data.segment_names[s] for s in row["_segments"] if s in data.segment_names),
-                "partners": "、".join(names.get(p, {}).get("name") or p for p in row["_partners"]),
-                "paths": "\n".join(sorted(set(sentences))),
-                "_alliances": {p: alliances[p] for p in row["_partners"]},
-                "_names": {k: names[k] for k in [row["lead"], *row["_partners"]] if k in names}})
+                "partners": partners, "paths": "\n".join(sentences), "_paths": shown,
+                "_alliances": {p: alliances[p] for p in shown_partners},
+                "_names": {k: names[k] for k in [row["lead"], *shown_partners] if k in names}})
+    del row["_ties"]     # every tie of a hub lead: counted in the score, not carried to the app
 
 
 def lead_graph(row: dict) -> Subgraph:
-    """The explaining paths of one lead as a small graph."""
+    """The explaining paths of one lead (the same capped ones as its text) as a small graph."""
     graph = Subgraph()
     names = row["_names"]
     graph.add_node(row["lead"], "Enterprise", row["name"], in_zone=False)
-    for t in row["_ties"]:
+    for t in row["_paths"]:
         partner = t["partner"]
         label = "Institute" if t["kind"] == "research" else "Enterprise"
         graph.add_node(partner, label, names.get(partner, {}).get("name") or partner, in_zone=True)
@@ -138,17 +154,20 @@ def lead_graph(row: dict) -> Subgraph:
 
 
 @query("leads", "招商线索", "以商招商 leads: out-of-zone firms tied to in-zone ones by supply, group or research, "
-       "ranked by an explained score, with explaining paths; filter by chain, gap segment or alliance.",
+       "ranked by an explained score (every tie counts), each with its max_paths strongest explaining paths; "
+       "filter by chain, gap segment or alliance.",
        chain="", segment="", alliance="", tie_types=["supply", "group", "research"], min_score=0.0, limit=100,
-       weak_threshold=2)
+       weak_threshold=2, max_paths=5)
 def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list, min_score: float, limit: int,
-          weak_threshold: int) -> QueryResult:
+          weak_threshold: int, max_paths: int = 5) -> QueryResult:
     limit = max(1, min(int(limit), 10_000))
+    max_paths = max(1, min(int(max_paths), 1_000))
     rows, data = top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=list(tie_types),
                            weak_threshold=weak_threshold, min_score=min_score, limit=limit)
+    read_partners(store, data, [t["partner"] for r in rows for t in strongest(r["_ties"], data, max_paths)])
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
-        describe(r, data)
+        describe(r, data, max_paths)
     graph = Subgraph()
     for r in rows[:20]:
         graph.merge(lead_graph(r))
@@ -157,10 +176,10 @@ def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list
 
 
 @query("gap_leads", "补链线索", "Leads that would fill one gap segment (gap → leads in one call).",
-       segment="seg_pv_1", limit=50, weak_threshold=2)
-def gap_leads(store: Store, segment: str, limit: int, weak_threshold: int) -> QueryResult:
+       segment="seg_pv_1", limit=50, weak_threshold=2, max_paths=5)
+def gap_leads(store: Store, segment: str, limit: int, weak_threshold: int, max_paths: int = 5) -> QueryResult:
     return leads(store, chain="", segment=segment, alliance="", tie_types=list(TIES), min_score=0.0, limit=limit,
-                 weak_threshold=weak_threshold)
+                 weak_threshold=weak_threshold, max_paths=max_paths)
 
 
 SEGMENT_LEADS = """

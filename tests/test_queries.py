@@ -7,6 +7,7 @@ import pytest
 from loaders.generate import generate_zone
 from loaders.load import load_paths
 from queries import registry
+from queries.leads import lead_graph
 from tests import reference as ref
 from tests.conftest import BUNDLED, neo4j_or_skip
 
@@ -127,11 +128,29 @@ def test_leads_and_gap_leads(loaded):
     table = run(store, "leads", limit=10000).table
     assert dict(zip(table["lead"], table["score"])) == ref.leads(g)
     assert list(table["rank"]) == list(range(1, len(table) + 1))
-    assert all(p for p in table["paths"]) and all("在园区" in p for p in table["paths"])
+    assert all(p for p in table["paths"]) and all("在园区" in p.splitlines()[0] for p in table["paths"])
     gap_table = run(store, "gaps").table
     for segment in list(gap_table["segment"])[:5]:
         got = run(store, "gap_leads", segment=segment, limit=10000).table
         assert dict(zip(got["lead"], got["score"])) == ref.leads(g, segment=segment)
+
+
+def test_leads_list_their_strongest_paths(loaded):
+    """Every tie counts in the score, but a lead lists and draws only its max_paths strongest ties
+    (by what each adds to the score, then partner id), then how many more it has."""
+    store, g, _ = loaded
+    for max_paths in (1, 2, 5):
+        expected = ref.lead_paths(g, max_paths)
+        result = run(store, "leads", limit=10000, max_paths=max_paths)
+        assert dict(zip(result.table["lead"], result.table["score"])) == ref.leads(g)
+        for row in result.extra["rows"]:
+            shown, more = expected[row["lead"]]
+            assert [(t["partner"], t["rel"], t["lead_is_source"]) for t in row["_paths"]] == shown, row["lead"]
+            lines = row["paths"].splitlines()
+            assert len(lines) == len(shown) + (1 if more else 0)
+            assert (f"及另外 {more} 条关系" in lines[-1]) if more else all("在园区" in line for line in lines)
+            drawn = {(e["from"], e["to"], e["type"]) for e in lead_graph(row).edges if e["type"] != "MEMBER_OF"}
+            assert drawn == {(row["lead"], p, rel) if src else (p, row["lead"], rel) for p, rel, src in shown}
 
 
 def test_leads_top_k_is_the_head_of_the_full_ranking(loaded):
