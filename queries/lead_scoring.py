@@ -14,6 +14,7 @@ are read only for the leads and the partners shown.
 """
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -156,8 +157,8 @@ def strength(t: dict, data: LeadData) -> float:
 
 def strongest(lead_ties: list[dict], data: LeadData, n: int) -> list[dict]:
     """The ``n`` strongest ties: by strength, then partner id, then in the order the kinds were asked."""
-    ranked = sorted(enumerate(lead_ties), key=lambda it: (-strength(it[1], data), it[1]["partner"], it[0]))
-    return [t for _, t in ranked[:n]]
+    ranked = heapq.nsmallest(n, enumerate(lead_ties), key=lambda it: (-strength(it[1], data), it[1]["partner"], it[0]))
+    return [t for _, t in ranked]
 
 
 def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] | None = None) -> dict:

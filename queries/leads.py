@@ -105,12 +105,12 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
     return kept[:limit], data
 
 
-def describe(row: dict, data: LeadData, max_paths: int) -> None:
-    """Names and the explaining sentences of the ``max_paths`` strongest ties (partners read by
-    read_partners first)."""
+def describe(row: dict, data: LeadData) -> None:
+    """Names and the explaining sentences of the strongest ties, ``row["_paths"]`` (their partners
+    read by read_partners first)."""
     names, alliances, party = data.names, data.alliances, data.party
     lead_name = names.get(row["lead"], {}).get("name") or row["lead"]
-    shown = strongest(row["_ties"], data, max_paths)
+    shown = row["_paths"]
     partner_name = lambda p: names.get(p, {}).get("name") or p  # noqa: E731
     sentences = []
     for t in shown:
@@ -130,7 +130,7 @@ def describe(row: dict, data: LeadData, max_paths: int) -> None:
         partners += f" 等 {len(row['_partners'])} 家"
     row.update({"name": lead_name, "region": names.get(row["lead"], {}).get("region"),
                 "segments": "、".join(data.segment_names[s] for s in row["_segments"] if s in data.segment_names),
-                "partners": partners, "paths": "\n".join(sentences), "_paths": shown,
+                "partners": partners, "paths": "\n".join(sentences),
                 "_alliances": {p: alliances[p] for p in shown_partners},
                 "_names": {k: names[k] for k in [row["lead"], *shown_partners] if k in names}})
     del row["_ties"]     # every tie of a hub lead: counted in the score, not carried to the app
@@ -164,10 +164,12 @@ def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list
     max_paths = max(1, min(int(max_paths), 1_000))
     rows, data = top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=list(tie_types),
                            weak_threshold=weak_threshold, min_score=min_score, limit=limit)
-    read_partners(store, data, [t["partner"] for r in rows for t in strongest(r["_ties"], data, max_paths)])
+    for r in rows:
+        r["_paths"] = strongest(r["_ties"], data, max_paths)
+    read_partners(store, data, [t["partner"] for r in rows for t in r["_paths"]])
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
-        describe(r, data, max_paths)
+        describe(r, data)
     graph = Subgraph()
     for r in rows[:20]:
         graph.merge(lead_graph(r))
