@@ -34,15 +34,21 @@ TIES = {
 # EXISTS instead of reading every partner's alliances and party organisations (20k partners for
 # the top 100 leads at 100k firms): only the partners shown need their names.
 TIES_OUT = """
-UNWIND $ids AS x MATCH (o:Enterprise {{id: x}})-[r:{rels}]->(i:Enterprise)
+{leads}-[r:{rels}]->(i:Enterprise)
 WHERE o.in_zone = false AND i.in_zone = true
 RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight,
        EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(:PartyOrg) }} AS party"""
 TIES_IN = """
-UNWIND $ids AS x MATCH (o:Enterprise {{id: x}})<-[r:{rels}]-(i)
+{leads}<-[r:{rels}]-(i:{partner})
 WHERE o.in_zone = false AND i.in_zone = true
 RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight,
        EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(:PartyOrg) }} AS party"""
+# The leads (o) of the reads above: by id, or, when they all sit in one segment (gap_leads,
+# what-if), every firm of that segment, filtered to the ids in Python.  LadybugDB plans the list of
+# ids as a hash join over the whole relationship table (50-80 ms a query at 100k firms); from the
+# segment it follows adjacency lists, bounded by that segment's ties.
+LEADS = {"ids": "UNWIND $ids AS x MATCH (o:Enterprise {id: x})",
+         "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(o:Enterprise)"}
 TIE_ZH = {"supply": "供应", "group": "同一集团", "research": "产学研合作"}
 
 ENTERPRISE_INFO = """
@@ -52,6 +58,9 @@ ALLIANCES = """
 UNWIND $ids AS i MATCH (e:{label} {{id: i}})-[:MEMBER_OF]->(a:Alliance) RETURN e.id AS id, a.id AS alliance, a.name AS name"""
 FIRM_SEGMENTS = """
 UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(s:Segment) RETURN e.id AS id, s.id AS segment"""
+SEGMENT_FIRM_SEGMENTS = """
+MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(e:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE e.in_zone = false
+RETURN e.id AS id, s.id AS segment"""
 SEGMENT_CHAINS = """
 UNWIND $ids AS x MATCH (s:Segment {id: x})-[:PART_OF]->(c:Chain) RETURN s.id AS id, s.name AS name, c.id AS chain"""
 
@@ -88,21 +97,30 @@ class LeadData:
         return "缺" if n == 0 else "弱" if n < weak_threshold else "强"
 
 
-def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segments: bool = False) -> LeadData:
+def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segments: bool = False,
+               segment: str = "") -> LeadData:
     """Everything exact scoring needs for these leads; ``partner_segments`` also reads the partners'
-    segments (only the chain filter needs them)."""
+    segments (only the chain filter needs them); ``segment``: every lead is in it (see LEADS)."""
     data = LeadData()
     ties: dict[str, list[tuple]] = defaultdict(list)
     ids = sorted(set(ids))
+    wanted = set(ids)
+    by = {"leads": LEADS["segment" if segment else "ids"]}
+    params = {"segment": segment} if segment else {"ids": ids}
     entries = {(rel, source): (position, kind, sentence) for position, (kind, rel, source, sentence) in
                enumerate((k, *e) for k in kinds for e in TIES[k])}
-    for source, cypher in ((True, TIES_OUT), (False, TIES_IN)):
-        rels = sorted({rel for rel, s in entries if s == source})
+    # One query per direction and partner label: a labelled partner lets LadybugDB scan one table
+    # (an unlabelled one cost 4x here).
+    for source, cypher, partner in ((True, TIES_OUT, "Enterprise"), (False, TIES_IN, "Enterprise"),
+                                    (False, TIES_IN, "Institute")):
+        rels = sorted({rel for rel, s in entries if s == source and (rel == "COOPERATES_WITH") == (partner == "Institute")})
         if not rels:
             continue
         weight = "r.weight" if "SUPPLIES" in rels else "1.0"    # no weight on the other types
-        text = cypher.format(rels="|".join(rels), type_r=store.type_of("r"), weight=weight)
-        for r in store.read(text, {"ids": ids}):
+        text = cypher.format(rels="|".join(rels), type_r=store.type_of("r"), weight=weight, partner=partner, **by)
+        for r in store.read(text, params):
+            if r["lead"] not in wanted:
+                continue
             position, kind, sentence = entries[(r["rel"], source)]
             ties[r["lead"]].append((position, r["partner"], {
                 "kind": kind, "partner": r["partner"], "weight": r["weight"] if r["rel"] == "SUPPLIES" else 1.0,
@@ -117,8 +135,11 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
     data.ties = dict(ties)
     firms = sorted({t["partner"] for ts in ties.values() for t in ts if t["kind"] != "research"})
     data.names = {r["id"]: r for r in store.read(ENTERPRISE_INFO, {"ids": sorted(data.ties)})}
-    for r in store.read(FIRM_SEGMENTS, {"ids": sorted(set(data.ties) | (set(firms) if partner_segments else set()))}):
-        data.segments_of[r["id"]].add(r["segment"])
+    firm_segments = (store.read(SEGMENT_FIRM_SEGMENTS, params) if segment and not partner_segments else
+                     store.read(FIRM_SEGMENTS, {"ids": sorted(set(data.ties) | (set(firms) if partner_segments else set()))}))
+    for r in firm_segments:
+        if r["id"] in data.ties or partner_segments:
+            data.segments_of[r["id"]].add(r["segment"])
     segments = sorted({s for lead in data.ties for s in data.segments_of[lead]} |
                       ({s for p in firms for s in data.segments_of[p]} if partner_segments else set()))
     for r in store.read(SEGMENT_CHAINS, {"ids": segments}) if segments else []:

@@ -90,7 +90,8 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
         bounds = store.read(cypher, {**params, "floor": floor - EPS, "n": n})
         new = [b["lead"] for b in bounds if b["lead"] not in data.ties]
         if new:   # read again with the earlier leads: one consistent LeadData (rarely more than one round)
-            data = read_leads(store, list(data.ties) + new, kinds, partner_segments=bool(chain))
+            data = read_leads(store, list(data.ties) + new, kinds, partner_segments=bool(chain),
+                              segment=segment if start == "segment" else "")
             if alliance:   # the filter needs every partner's alliances
                 read_partners(store, data, [t["partner"] for ts in data.ties.values() for t in ts])
             rows = {lead: score(lead, data, weak_threshold) for lead in data.ties}
@@ -201,7 +202,7 @@ def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_thresh
     pattern = TIE_PATTERN.format(rels="|".join(REL_OF[k] for k in kinds))
     ids = [r["id"] for r in store.read(SEGMENT_LEADS.format(pattern=pattern),
                                        {"segment": segment, "cap": MAX_SEGMENT_LEADS})]
-    data = read_leads(store, ids, kinds)
+    data = read_leads(store, ids, kinds, segment=segment)
     before = sorted((score(lead, data, weak_threshold) for lead in data.ties), key=lambda r: (-r["score"], r["lead"]))
     out = []
     for row in before:
