@@ -27,19 +27,18 @@ REL_OF = {"supply": "SUPPLIES", "group": "SUBSIDIARY_OF", "research": "COOPERATE
 # that none of the pattern's relationship types has).
 POINTS = {"supply": "WHEN 'SUPPLIES' THEN 1 + coalesce(r.weight, 0.5)", "group": "WHEN 'SUBSIDIARY_OF' THEN 2.0",
           "research": "WHEN 'COOPERATES_WITH' THEN 1.0"}
-# One undirected pattern covers both directions of SUPPLIES / SUBSIDIARY_OF and the institutes'
-# COOPERATES_WITH (the partner's label follows from the relationship type).
-TIE_PATTERN = "(o:Enterprise)-[r:{rels}]-(i)"
-START = {
-    "all": "MATCH " + TIE_PATTERN,
-    "segment": "MATCH (:Segment {{id: $segment}})<-[:IN_SEGMENT]-" + TIE_PATTERN,
-    "ids": "UNWIND $ids AS x MATCH " + TIE_PATTERN.replace("(o:Enterprise)", "(o:Enterprise {{id: x}})"),
-}
+# Firm ties (both directions of SUPPLIES / SUBSIDIARY_OF, one undirected pattern) and the
+# institutes' research ties are ranked by two queries: a labelled partner lets LadybugDB read one
+# node table; an unlabelled one (Enterprise or Institute) cost 1.7x over all ties and 9x from a
+# segment (1M firms: 1,040 vs 590 ms; 91 vs 10 ms).
+TIE_PATTERN = {"firm": "(o:Enterprise)-[r:{rels}]-(i:Enterprise)", "research": "(o:Enterprise)<-[r:{rels}]-(i:Institute)"}
+START = {"all": "MATCH ", "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-", "ids": "UNWIND $ids AS x MATCH "}
 RANK = """{start}
 WHERE o.in_zone = false AND i.in_zone = true
 WITH o, count(r) AS n, sum({points}) AS points
-WITH o, points + $per_tie * n + $gap AS bound WHERE bound >= $floor
+WITH o, points + $per_tie * n AS bound WHERE bound >= $floor
 RETURN o.id AS lead, bound ORDER BY bound DESC, lead LIMIT $n"""
+MAX_RESEARCH_LEADS = 1_000_000   # a bound on the result, far above any zone's research ties
 
 # Candidate leads for the chain and alliance filters (the exact filter is applied after scoring).
 CHAIN_OWN = """
@@ -73,6 +72,32 @@ def _candidates(store: Store, kinds: list[str], chain: str, alliance: str) -> li
     return sorted(set.intersection(*sets)) if sets else None
 
 
+def _bounds(store: Store, kinds: list[str], start: str, params: dict, floor: float, n: int):
+    """Upper bounds of lead scores, ([{lead, bound}], rest): every lead left out has a bound ≤ rest,
+    or below ``floor`` when rest is None.  A lead's bound = firm-tie bound + research-tie bound +
+    the largest gap bonus; the firm ties' top n come from the engine, every research lead too (few)."""
+    def rank(part: str, rels: list[str], floor_: float, n_: int) -> list[dict]:
+        pattern = TIE_PATTERN[part].format(rels="|".join(rels))
+        if start == "ids":
+            pattern = pattern.replace("(o:Enterprise)", "(o:Enterprise {id: x})")
+        points = f"CASE {store.type_of('r')} {' '.join(POINTS[k] for k in kinds if REL_OF[k] in rels)} END"
+        return store.read(RANK.format(start=START[start] + pattern, points=points), {**params, "floor": floor_, "n": n_})
+    firm_rels = [REL_OF[k] for k in kinds if k != "research"]
+    research = ({r["lead"]: r["bound"] for r in rank("research", ["COOPERATES_WITH"], 0.0, MAX_RESEARCH_LEADS)}
+                if "research" in kinds else {})
+    # A lead's firm bound must reach the floor less the most any research ties add.
+    floor_firm = floor - MAX_GAP_BONUS - max(research.values(), default=0.0) - EPS
+    firm = rank("firm", firm_rels, floor_firm, n) if firm_rels else []
+    full = len(firm) == n                      # firm leads beyond the n-th have a firm bound ≤ its
+    cut = firm[-1]["bound"] if full else 0.0
+    total = {r["lead"]: r["bound"] for r in firm}
+    for lead, bound in research.items():       # a research lead outside the firm top n: bound it by the n-th
+        total[lead] = total.get(lead, cut) + bound
+    bounds = sorted(({"lead": lead, "bound": b + MAX_GAP_BONUS} for lead, b in total.items()
+                     if b + MAX_GAP_BONUS >= floor - EPS), key=lambda b: (-b["bound"], b["lead"]))
+    return bounds, (cut + MAX_GAP_BONUS if full else None)
+
+
 def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str = "",
               tie_types: list[str] | None = None, weak_threshold: int = 2, min_score: float = 0.0,
               limit: int = 100) -> tuple[list[dict], LeadData]:
@@ -80,14 +105,12 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
     kinds = check_kinds(tie_types)
     ids = _candidates(store, kinds, chain, alliance)
     start = "ids" if ids is not None else "segment" if segment else "all"
-    cypher = RANK.format(start=START[start].format(rels="|".join(REL_OF[k] for k in kinds)),
-                         points=f"CASE {store.type_of('r')} {' '.join(POINTS[k] for k in kinds)} END")
-    params = {"per_tie": MAX_PARTNER_BONUS, "gap": MAX_GAP_BONUS, **({"ids": ids} if start == "ids" else {}),
+    params = {"per_tie": MAX_PARTNER_BONUS, **({"ids": ids} if start == "ids" else {}),
               **({"segment": segment} if start == "segment" else {})}
     # Twice what is asked: usually enough for the stopping rule below to hold at the first round.
     data, rows, floor, n = LeadData(), {}, min_score, 2 * limit + 10
     while True:
-        bounds = store.read(cypher, {**params, "floor": floor - EPS, "n": n})
+        bounds, rest = _bounds(store, kinds, start, params, floor, n)
         new = [b["lead"] for b in bounds if b["lead"] not in data.ties]
         if new:   # read again with the earlier leads: one consistent LeadData (rarely more than one round)
             data = read_leads(store, list(data.ties) + new, kinds, partner_segments=bool(chain),
@@ -97,11 +120,11 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
             rows = {lead: score(lead, data, weak_threshold) for lead in data.ties}
         kept = sorted((r for r in rows.values() if r["score"] >= min_score and passes(r, data, segment, alliance, chain)),
                       key=lambda r: (-r["score"], r["lead"]))
-        if len(bounds) < n:
+        if rest is None:
             break                                   # every lead with a high enough bound was read
         kth = kept[limit - 1]["score"] if len(kept) >= limit else min_score
-        if bounds[-1]["bound"] < kth - EPS:
-            break                                   # no lead below can beat the k-th exact score
+        if rest < kth - EPS:
+            break                                   # no lead left out can beat the k-th exact score
         floor, n = max(floor, kth), n * 2
     return kept[:limit], data
 
@@ -199,9 +222,9 @@ def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_thresh
     counts = LeadData(inside=count_firms(store, [segment])[0])
     if counts.status(segment, weak_threshold) == counts.status(segment, weak_threshold, extra):
         return []
-    pattern = TIE_PATTERN.format(rels="|".join(REL_OF[k] for k in kinds))
-    ids = [r["id"] for r in store.read(SEGMENT_LEADS.format(pattern=pattern),
-                                       {"segment": segment, "cap": MAX_SEGMENT_LEADS})]
+    ids = sorted({r["id"] for part, rels in (("firm", "SUPPLIES|SUBSIDIARY_OF"), ("research", "COOPERATES_WITH"))
+                  for r in store.read(SEGMENT_LEADS.format(pattern=TIE_PATTERN[part].format(rels=rels)),
+                                      {"segment": segment, "cap": MAX_SEGMENT_LEADS})})
     data = read_leads(store, ids, kinds, segment=segment)
     before = sorted((score(lead, data, weak_threshold) for lead in data.ties), key=lambda r: (-r["score"], r["lead"]))
     out = []
