@@ -58,6 +58,7 @@ ALLIANCES = """
 UNWIND $ids AS i MATCH (e:{label} {{id: i}})-[:MEMBER_OF]->(a:Alliance) RETURN e.id AS id, a.id AS alliance, a.name AS name"""
 FIRM_SEGMENTS = """
 UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(s:Segment) RETURN e.id AS id, s.id AS segment"""
+# Every lead's other segments (see the anchor's note in read_leads).
 SEGMENT_FIRM_SEGMENTS = """
 MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(e:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE e.in_zone = false
 RETURN e.id AS id, s.id AS segment"""
@@ -140,6 +141,9 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
     for r in firm_segments:
         if r["id"] in data.ties or partner_segments:
             data.segments_of[r["id"]].add(r["segment"])
+    if segment:   # Neo4j does not match one relationship twice in a pattern: the anchor comes back on LadybugDB only
+        for lead in data.ties:
+            data.segments_of[lead].add(segment)
     segments = sorted({s for lead in data.ties for s in data.segments_of[lead]} |
                       ({s for p in firms for s in data.segments_of[p]} if partner_segments else set()))
     for r in store.read(SEGMENT_CHAINS, {"ids": segments}) if segments else []:
