@@ -5,9 +5,16 @@ of the firms asked about, never the size of the graph.  queries/leads.py decides
 Score (documented in the leads analysis): per supply tie 1 + weight (0.5 when unknown), per group
 tie 2, per research tie 1; + 3 / 2 when the lead sits in a missing / weak segment; + 1 per distinct
 in-zone partner in an alliance, + 0.5 per distinct partner with a party organisation.
+
+A tie's strength is what it adds to the score: its points + its partner's alliance and party
+bonuses.  The explanation lists a lead's ``max_paths`` strongest ties (ties in strength by partner
+id); the score still counts every tie.  So whether a partner is in an alliance or has a party
+organisation comes with each tie (EXISTS in the ties query), and names, regions and alliance names
+are read only for the leads and the partners shown.
 """
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,12 +31,24 @@ TIES = {
 # The ties of the leads in $ids, one query per direction for every kind asked (each query over a
 # list of ids costs LadybugDB a scan of the relationship table, so fewer queries matter more than
 # narrower ones).  The partner's label follows from the relationship type.
+# EXISTS instead of reading every partner's alliances and party organisations (20k partners for
+# the top 100 leads at 100k firms): only the partners shown need their names.
 TIES_OUT = """
-UNWIND $ids AS x MATCH (o:Enterprise {{id: x}})-[r:{rels}]->(i:Enterprise)
-WHERE o.in_zone = false AND i.in_zone = true RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight"""
+{leads}-[r:{rels}]->(i:Enterprise)
+WHERE o.in_zone = false AND i.in_zone = true
+RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight,
+       EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(:PartyOrg) }} AS party"""
 TIES_IN = """
-UNWIND $ids AS x MATCH (o:Enterprise {{id: x}})<-[r:{rels}]-(i)
-WHERE o.in_zone = false AND i.in_zone = true RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight"""
+{leads}<-[r:{rels}]-(i:{partner})
+WHERE o.in_zone = false AND i.in_zone = true
+RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight,
+       EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(:PartyOrg) }} AS party"""
+# The leads (o) of the reads above: by id, or, when they all sit in one segment (gap_leads,
+# what-if), every firm of that segment, filtered to the ids in Python.  LadybugDB plans the list of
+# ids as a hash join over the whole relationship table (50-80 ms a query at 100k firms); from the
+# segment it follows adjacency lists, bounded by that segment's ties.
+LEADS = {"ids": "UNWIND $ids AS x MATCH (o:Enterprise {id: x})",
+         "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(o:Enterprise)"}
 TIE_ZH = {"supply": "供应", "group": "同一集团", "research": "产学研合作"}
 
 ENTERPRISE_INFO = """
@@ -37,9 +56,12 @@ UNWIND $ids AS i MATCH (e:Enterprise {id: i}) RETURN e.id AS id, e.name AS name,
 INSTITUTE_INFO = "UNWIND $ids AS i MATCH (e:Institute {id: i}) RETURN e.id AS id, e.name AS name"
 ALLIANCES = """
 UNWIND $ids AS i MATCH (e:{label} {{id: i}})-[:MEMBER_OF]->(a:Alliance) RETURN e.id AS id, a.id AS alliance, a.name AS name"""
-PARTY = "UNWIND $ids AS i MATCH (p:PartyOrg)-[:BASED_IN]->(e:{label} {{id: i}}) RETURN DISTINCT e.id AS id"
 FIRM_SEGMENTS = """
 UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(s:Segment) RETURN e.id AS id, s.id AS segment"""
+# Every lead's other segments (see the anchor's note in read_leads).
+SEGMENT_FIRM_SEGMENTS = """
+MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(e:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE e.in_zone = false
+RETURN e.id AS id, s.id AS segment"""
 SEGMENT_CHAINS = """
 UNWIND $ids AS x MATCH (s:Segment {id: x})-[:PART_OF]->(c:Chain) RETURN s.id AS id, s.name AS name, c.id AS chain"""
 
@@ -62,9 +84,10 @@ def check_kinds(tie_types: list[str] | None) -> list[str]:
 class LeadData:
     """Ties, partners and segments of some leads, read once (what-if scores them twice)."""
     ties: dict[str, list[dict]] = field(default_factory=dict)
-    names: dict[str, dict] = field(default_factory=dict)
-    alliances: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    party: set[str] = field(default_factory=set)
+    names: dict[str, dict] = field(default_factory=dict)          # leads; partners once read_partners
+    alliances: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))   # read_partners
+    in_alliance: set[str] = field(default_factory=set)             # partners in an alliance
+    party: set[str] = field(default_factory=set)                   # partners with a party organisation
     segments_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     segment_names: dict[str, str] = field(default_factory=dict)        # segments that are in a chain
     segment_chains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -75,42 +98,52 @@ class LeadData:
         return "缺" if n == 0 else "弱" if n < weak_threshold else "强"
 
 
-def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segments: bool = False) -> LeadData:
+def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segments: bool = False,
+               segment: str = "") -> LeadData:
     """Everything exact scoring needs for these leads; ``partner_segments`` also reads the partners'
-    segments (only the chain filter needs them)."""
+    segments (only the chain filter needs them); ``segment``: every lead is in it (see LEADS)."""
     data = LeadData()
     ties: dict[str, list[tuple]] = defaultdict(list)
     ids = sorted(set(ids))
+    wanted = set(ids)
+    by = {"leads": LEADS["segment" if segment else "ids"]}
+    params = {"segment": segment} if segment else {"ids": ids}
     entries = {(rel, source): (position, kind, sentence) for position, (kind, rel, source, sentence) in
                enumerate((k, *e) for k in kinds for e in TIES[k])}
-    for source, cypher in ((True, TIES_OUT), (False, TIES_IN)):
-        rels = sorted({rel for rel, s in entries if s == source})
+    # One query per direction and partner label: a labelled partner lets LadybugDB scan one table
+    # (an unlabelled one cost 4x here).
+    for source, cypher, partner in ((True, TIES_OUT, "Enterprise"), (False, TIES_IN, "Enterprise"),
+                                    (False, TIES_IN, "Institute")):
+        rels = sorted({rel for rel, s in entries if s == source and (rel == "COOPERATES_WITH") == (partner == "Institute")})
         if not rels:
             continue
         weight = "r.weight" if "SUPPLIES" in rels else "1.0"    # no weight on the other types
-        text = cypher.format(rels="|".join(rels), type_r=store.type_of("r"), weight=weight)
-        for r in store.read(text, {"ids": ids}):
+        text = cypher.format(rels="|".join(rels), type_r=store.type_of("r"), weight=weight, partner=partner, **by)
+        for r in store.read(text, params):
+            if r["lead"] not in wanted:
+                continue
             position, kind, sentence = entries[(r["rel"], source)]
             ties[r["lead"]].append((position, r["partner"], {
                 "kind": kind, "partner": r["partner"], "weight": r["weight"] if r["rel"] == "SUPPLIES" else 1.0,
                 "sentence": sentence, "rel": r["rel"], "lead_is_source": source}))
+            if r["in_alliance"]:
+                data.in_alliance.add(r["partner"])
+            if r["party"]:
+                data.party.add(r["partner"])
     # In the order of the kinds asked, then as TIES lists them, then by partner: the explanation
     # lists kinds in this order.
     ties = {lead: [t for _, _, t in sorted(ts, key=lambda x: x[:2])] for lead, ts in ties.items()}
     data.ties = dict(ties)
-    institutes = sorted({t["partner"] for ts in ties.values() for t in ts if t["kind"] == "research"})
     firms = sorted({t["partner"] for ts in ties.values() for t in ts if t["kind"] != "research"})
-    data.names = {r["id"]: r for r in store.read(ENTERPRISE_INFO, {"ids": sorted(set(data.ties) | set(firms))})}
-    for label, partners in (("Enterprise", firms), ("Institute", institutes)):
-        if not partners:
-            continue
-        if label == "Institute":
-            data.names.update({r["id"]: r for r in store.read(INSTITUTE_INFO, {"ids": partners})})
-        for r in store.read(ALLIANCES.format(label=label), {"ids": partners}):
-            data.alliances[r["id"]].append(r)
-        data.party |= {r["id"] for r in store.read(PARTY.format(label=label), {"ids": partners})}
-    for r in store.read(FIRM_SEGMENTS, {"ids": sorted(set(data.ties) | (set(firms) if partner_segments else set()))}):
-        data.segments_of[r["id"]].add(r["segment"])
+    data.names = {r["id"]: r for r in store.read(ENTERPRISE_INFO, {"ids": sorted(data.ties)})}
+    firm_segments = (store.read(SEGMENT_FIRM_SEGMENTS, params) if segment and not partner_segments else
+                     store.read(FIRM_SEGMENTS, {"ids": sorted(set(data.ties) | (set(firms) if partner_segments else set()))}))
+    for r in firm_segments:
+        if r["id"] in data.ties or partner_segments:
+            data.segments_of[r["id"]].add(r["segment"])
+    if segment:   # Neo4j does not match one relationship twice in a pattern: the anchor comes back on LadybugDB only
+        for lead in data.ties:
+            data.segments_of[lead].add(segment)
     segments = sorted({s for lead in data.ties for s in data.segments_of[lead]} |
                       ({s for p in firms for s in data.segments_of[p]} if partner_segments else set()))
     for r in store.read(SEGMENT_CHAINS, {"ids": segments}) if segments else []:
@@ -120,6 +153,37 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
     own = sorted({s for lead in data.ties for s in data.segments_of[lead] if s in data.segment_names})
     data.inside = count_firms(store, own)[0] if own else {}
     return data
+
+
+def read_partners(store: Store, data: LeadData, partners: list[str]) -> None:
+    """Names and alliances of these partners (the ones shown, or all for the alliance filter)."""
+    partners = sorted(set(partners) - set(data.alliances))
+    firms = [p for p in partners if p not in data.names]
+    for info in (ENTERPRISE_INFO, INSTITUTE_INFO):
+        if firms:
+            data.names.update({r["id"]: r for r in store.read(info, {"ids": firms})})
+        firms = [p for p in firms if p not in data.names]
+    members = [p for p in partners if p in data.in_alliance]
+    for label in ("Enterprise", "Institute"):
+        if members:
+            for r in store.read(ALLIANCES.format(label=label), {"ids": members}):
+                data.alliances[r["id"]].append(r)
+    for p in partners:
+        data.alliances[p] = sorted(data.alliances[p], key=lambda a: a["alliance"])
+
+
+def strength(t: dict, data: LeadData) -> float:
+    """What one tie adds to its lead's score, its partner's bonuses included (rounded as scores are)."""
+    points = ((1 + (t["weight"] if t["weight"] is not None else 0.5)) if t["kind"] == "supply"
+              else GROUP_WEIGHT if t["kind"] == "group" else RESEARCH_WEIGHT)
+    bonus = ALLIANCE_BONUS * (t["partner"] in data.in_alliance) + PARTY_BONUS * (t["partner"] in data.party)
+    return round(points + bonus, 3)
+
+
+def strongest(lead_ties: list[dict], data: LeadData, n: int) -> list[dict]:
+    """The ``n`` strongest ties: by strength, then partner id, then in the order the kinds were asked."""
+    ranked = heapq.nsmallest(n, enumerate(lead_ties), key=lambda it: (-strength(it[1], data), it[1]["partner"], it[0]))
+    return [t for _, t in ranked]
 
 
 def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] | None = None) -> dict:
@@ -151,7 +215,7 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
         parts_zh.append(f"填补{'缺链' if gap_status == '缺' else '弱链'} {seg_name}(+{GAP_BONUS[gap_status]:g})")
         parts_en.append(f"fills {'missing' if gap_status == '缺' else 'weak'} segment {seg_name} "
                         f"(+{GAP_BONUS[gap_status]:g})")
-    in_alliance = [p for p in partner_ids if data.alliances[p]]
+    in_alliance = [p for p in partner_ids if p in data.in_alliance]
     with_party = [p for p in partner_ids if p in data.party]
     if in_alliance:
         total += ALLIANCE_BONUS * len(in_alliance)
@@ -170,7 +234,7 @@ def passes(row: dict, data: LeadData, segment: str, alliance: str, chain: str) -
     """The leads filters: in the segment; a partner in the alliance; the lead or a partner in the chain."""
     if segment and segment not in row["_segments"]:
         return False
-    if alliance and not any(a["alliance"] == alliance for p in row["_partners"] for a in data.alliances[p]):
+    if alliance and not any(a["alliance"] == alliance for p in row["_partners"] for a in data.alliances.get(p, ())):
         return False
     if chain:
         touched = {c for s in row["_segments"] for c in data.segment_chains.get(s, ())}

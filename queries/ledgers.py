@@ -9,11 +9,14 @@ from graph.store import Store
 from queries.registry import QueryResult, query
 
 ALLIANCES = "MATCH (a:Alliance) RETURN a.id AS id, a.name AS name ORDER BY a.id"
-# Counted per alliance by the engine: no per-member rows reach Python.
+# Counted per alliance by the engine: no per-member rows reach Python.  count(*), not
+# count(DISTINCT e): a relationship is stored once per (from, type, to) (the loader refuses
+# duplicates and MERGEs across loads), and LadybugDB then counts from the adjacency lists without
+# reading a member (4 ms at 1M firms, against 80 ms).
 MEMBERS = """
-MATCH (e:Enterprise)-[:MEMBER_OF]->(a:Alliance) RETURN a.id AS alliance, count(DISTINCT e) AS n"""
+MATCH (e:Enterprise)-[:MEMBER_OF]->(a:Alliance) WITH a, count(*) AS n RETURN a.id AS alliance, n"""
 INSTITUTE_MEMBERS = """
-MATCH (i:Institute)-[:MEMBER_OF]->(a:Alliance) RETURN a.id AS alliance, count(DISTINCT i) AS n"""
+MATCH (i:Institute)-[:MEMBER_OF]->(a:Alliance) WITH a, count(*) AS n RETURN a.id AS alliance, n"""
 COVERED = "MATCH (a:Alliance)-[:COVERS]->(c:Chain) RETURN a.id AS alliance, c.name AS chain"
 MEMBERS_WITH_ORG = """
 MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise)-[:MEMBER_OF]->(a:Alliance) WHERE p.form = '单独组建'

@@ -227,3 +227,51 @@ def research(g):
         if g.nodes[e]["label"] == "Enterprise" and g.nodes[e].get("in_zone") is True and s in chain_of_segment:
             firms[chain_of_segment[s]].add(e)
     return {c: (len(i), len(firms[c] - tied)) for c, i in institutes.items()}
+
+
+def updown_capped(g, start, side, depth, cap):
+    """The rule queries/paths.py documents, computed here from whole-graph BFS distances: per side the
+    ``cap`` nearest nodes (ties by id); each node's parent is its smallest-id neighbour one hop nearer.
+    Returns ([(id, distance, path ids upstream→downstream)], truncated)."""
+    rel = "SUPPLIES" if g.nodes[start]["label"] == "Enterprise" else "FEEDS"
+    d = nx.DiGraph()
+    d.add_edges_from((a, b) for a, b, _ in edges(g, rel))
+    d.add_node(start)
+    walk = d if side == "down" else d.reverse()
+    dist = {n: k for n, k in nx.single_source_shortest_path_length(walk, start, cutoff=depth).items() if n != start}
+    kept = sorted(dist, key=lambda n: (dist[n], n))[:cap]
+    dist[start] = 0
+    out = []
+    for n in kept:
+        path = [n]
+        while path[-1] != start:
+            path.append(min(p for p in walk.predecessors(path[-1]) if dist.get(p) == dist[path[-1]] - 1))
+        out.append((n, dist[n], path if side == "up" else path[::-1]))
+    return out, len(dist) - 1 > cap
+
+
+def lead_paths(g, max_paths):
+    """Per lead, its ``max_paths`` strongest ties as (partner, relationship type, lead is the source),
+    and how many more it has.  Strength = what the tie adds to the score (points + its partner's
+    alliance and party bonuses); ties by partner id, then supply out/in, group in/out, research."""
+    zone = lambda n: g.nodes[n].get("in_zone") is True   # noqa: E731
+    outside = lambda n: g.nodes[n]["label"] == "Enterprise" and g.nodes[n].get("in_zone") is False  # noqa: E731
+    alliance_members = {a for a, b, _ in edges(g, "MEMBER_OF")}
+    with_party = {b for a, b, _ in edges(g, "BASED_IN")}
+    order = {("SUPPLIES", True): 0, ("SUPPLIES", False): 1, ("SUBSIDIARY_OF", False): 2, ("SUBSIDIARY_OF", True): 3,
+             ("COOPERATES_WITH", False): 4}
+    points = {"SUPPLIES": None, "SUBSIDIARY_OF": 2.0, "COOPERATES_WITH": 1.0}
+    ties = defaultdict(list)
+    for rel in points:
+        for a, b, d in edges(g, rel):
+            p = points[rel] if points[rel] is not None else 1 + (d.get("weight") if d.get("weight") is not None else 0.5)
+            if outside(a) and zone(b) and rel != "COOPERATES_WITH":
+                ties[a].append((p, b, rel, True))
+            if outside(b) and zone(a):
+                ties[b].append((p, a, rel, False))
+    out = {}
+    for lead, lt in ties.items():
+        key = lambda t: (-round(t[0] + (t[1] in alliance_members) + 0.5 * (t[1] in with_party), 3), t[1], order[(t[2], t[3])])  # noqa: E731
+        ranked = [(partner, rel, source) for _, partner, rel, source in sorted(lt, key=key)]
+        out[lead] = (ranked[:max_paths], max(0, len(ranked) - max_paths))
+    return out

@@ -7,6 +7,7 @@ import pytest
 from loaders.generate import generate_zone
 from loaders.load import load_paths
 from queries import registry
+from queries.leads import lead_graph
 from tests import reference as ref
 from tests.conftest import BUNDLED, neo4j_or_skip
 
@@ -99,16 +100,57 @@ def test_updown(loaded):
         run(store, "updown", id=hub, depth=7)
 
 
+def test_updown_cap_is_deterministic(loaded):
+    """Where the cap bites, the nodes kept and each node's path follow the documented rule (nearest
+    first, ties by id; path through the smallest-id parent), not the engine's row order: the same
+    answer on every run and on both stores."""
+    store, g, _ = loaded
+    name = lambda n: g.nodes[n].get("name") or n  # noqa: E731
+    firms = ref.nodes(g, "Enterprise")
+    hub = max(firms, key=lambda n: (g.degree(n), n))
+    starts = [hub, *sorted(ref.nodes(g, "Segment"))[:2]]
+    for start in starts:
+        for depth, cap in ((3, 3), (3, 40), (2, 100000)):
+            expected, cut = {}, False
+            for side in ("up", "down"):
+                nodes, side_cut = ref.updown_capped(g, start, side, depth, cap)
+                cut |= side_cut
+                expected.update({(side, n): (k, " → ".join(map(name, path))) for n, k, path in nodes})
+            for _ in range(2):
+                result = run(store, "updown", id=start, direction="both", depth=depth, cap=cap)
+                got = {(r.direction, r.id): (r.distance, r.path) for r in result.table.itertuples()}
+                assert got == expected, (start, depth, cap)
+                assert result.extra["truncated"] == cut, (start, depth, cap)
+
+
 def test_leads_and_gap_leads(loaded):
     store, g, _ = loaded
     table = run(store, "leads", limit=10000).table
     assert dict(zip(table["lead"], table["score"])) == ref.leads(g)
     assert list(table["rank"]) == list(range(1, len(table) + 1))
-    assert all(p for p in table["paths"]) and all("在园区" in p for p in table["paths"])
+    assert all(p for p in table["paths"]) and all("在园区" in p.splitlines()[0] for p in table["paths"])
     gap_table = run(store, "gaps").table
     for segment in list(gap_table["segment"])[:5]:
         got = run(store, "gap_leads", segment=segment, limit=10000).table
         assert dict(zip(got["lead"], got["score"])) == ref.leads(g, segment=segment)
+
+
+def test_leads_list_their_strongest_paths(loaded):
+    """Every tie counts in the score, but a lead lists and draws only its max_paths strongest ties
+    (by what each adds to the score, then partner id), then how many more it has."""
+    store, g, _ = loaded
+    for max_paths in (1, 2, 5):
+        expected = ref.lead_paths(g, max_paths)
+        result = run(store, "leads", limit=10000, max_paths=max_paths)
+        assert dict(zip(result.table["lead"], result.table["score"])) == ref.leads(g)
+        for row in result.extra["rows"]:
+            shown, more = expected[row["lead"]]
+            assert [(t["partner"], t["rel"], t["lead_is_source"]) for t in row["_paths"]] == shown, row["lead"]
+            lines = row["paths"].splitlines()
+            assert len(lines) == len(shown) + (1 if more else 0)
+            assert (f"及另外 {more} 条关系" in lines[-1]) if more else all("在园区" in line for line in lines)
+            drawn = {(e["from"], e["to"], e["type"]) for e in lead_graph(row).edges if e["type"] != "MEMBER_OF"}
+            assert drawn == {(row["lead"], p, rel) if src else (p, row["lead"], rel) for p, rel, src in shown}
 
 
 def test_leads_top_k_is_the_head_of_the_full_ranking(loaded):
