@@ -222,10 +222,16 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
                 if not bulk:
                     merge(rel_type, upsert, table)
                     continue
-                touches_new = pc.or_(_in(table.column("from"), new_ids.get(a)), _in(table.column("to"), new_ids.get(b)))
-                store.copy_rels(tx, rel_type, a, b, table.filter(touches_new))
-                copied(rel_type, table.filter(touches_new))
-                merge(rel_type, upsert, table.filter(pc.invert(touches_new)))
+                if not before["nodes"].get(a) or not before["nodes"].get(b):
+                    # No stored node of one end's label: that end was created here, for every row.
+                    fresh, rest = table, table.slice(0, 0)
+                else:
+                    touches_new = pc.or_(_in(table.column("from"), new_ids.get(a)),
+                                         _in(table.column("to"), new_ids.get(b)))
+                    fresh, rest = table.filter(touches_new), table.filter(pc.invert(touches_new))
+                store.copy_rels(tx, rel_type, a, b, fresh)
+                copied(rel_type, fresh)
+                merge(rel_type, upsert, rest)
 
     store.write(work)
     return LoadSummary(before, store.counts(), counts)
