@@ -123,9 +123,13 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
             if r["lead"] not in wanted:
                 continue
             position, kind, sentence = entries[(r["rel"], source)]
+            weight = r["weight"] if r["rel"] == "SUPPLIES" else 1.0
+            points = _points(kind, weight)
+            # A partner's bonuses are the same on each of its ties: the strength is known row by row.
+            bonus = ALLIANCE_BONUS * bool(r["in_alliance"]) + PARTY_BONUS * bool(r["party"])
             ties[r["lead"]].append((position, r["partner"], {
-                "kind": kind, "partner": r["partner"], "weight": r["weight"] if r["rel"] == "SUPPLIES" else 1.0,
-                "sentence": sentence, "rel": r["rel"], "lead_is_source": source}))
+                "kind": kind, "partner": r["partner"], "weight": weight, "sentence": sentence, "rel": r["rel"],
+                "lead_is_source": source, "points": points, "strength": round(points + bonus, 3)}))
             if r["in_alliance"]:
                 data.in_alliance.add(r["partner"])
             if r["party"]:
@@ -172,17 +176,25 @@ def read_partners(store: Store, data: LeadData, partners: list[str]) -> None:
         data.alliances[p] = sorted(data.alliances[p], key=lambda a: a["alliance"])
 
 
+def _points(kind: str, weight: float | None) -> float:
+    """The points of one tie (without its partner's bonuses)."""
+    return ((1 + (weight if weight is not None else 0.5)) if kind == "supply"
+            else GROUP_WEIGHT if kind == "group" else RESEARCH_WEIGHT)
+
+
 def strength(t: dict, data: LeadData) -> float:
-    """What one tie adds to its lead's score, its partner's bonuses included (rounded as scores are)."""
-    points = ((1 + (t["weight"] if t["weight"] is not None else 0.5)) if t["kind"] == "supply"
-              else GROUP_WEIGHT if t["kind"] == "group" else RESEARCH_WEIGHT)
+    """What one tie adds to its lead's score, its partner's bonuses included (rounded as scores are);
+    read_leads stores it with each tie."""
     bonus = ALLIANCE_BONUS * (t["partner"] in data.in_alliance) + PARTY_BONUS * (t["partner"] in data.party)
-    return round(points + bonus, 3)
+    return round(_points(t["kind"], t["weight"]) + bonus, 3)
 
 
 def strongest(lead_ties: list[dict], data: LeadData, n: int) -> list[dict]:
     """The ``n`` strongest ties: by strength, then partner id, then in the order the kinds were asked."""
-    ranked = heapq.nsmallest(n, enumerate(lead_ties), key=lambda it: (-strength(it[1], data), it[1]["partner"], it[0]))
+    if len(lead_ties) <= n:
+        order = sorted(range(len(lead_ties)), key=lambda i: (-lead_ties[i]["strength"], lead_ties[i]["partner"], i))
+        return [lead_ties[i] for i in order]
+    ranked = heapq.nsmallest(n, enumerate(lead_ties), key=lambda it: (-it[1]["strength"], it[1]["partner"], it[0]))
     return [t for _, t in ranked]
 
 
@@ -197,7 +209,7 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
         by_kind[t["kind"]].append(t)
     for kind, kind_ties in by_kind.items():
         if kind == "supply":
-            points = sum(1 + (t["weight"] if t["weight"] is not None else 0.5) for t in kind_ties)
+            points = sum(t["points"] for t in kind_ties)
         else:
             points = (GROUP_WEIGHT if kind == "group" else RESEARCH_WEIGHT) * len(kind_ties)
         total += points
