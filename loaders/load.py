@@ -203,10 +203,11 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
                 progress(name, done, total)
 
         for label, tables in plan.node_tables.items():
+            upsert = lambda rows, label=label: store.upsert_nodes(tx, label, rows)  # noqa: E731
             stored = store.stored_ids(tx, label) if bulk and before["nodes"].get(label) else None
             for table in tables:
                 if not bulk:
-                    merge(label, lambda rows, label=label: store.upsert_nodes(tx, label, rows), table)
+                    merge(label, upsert, table)
                     continue
                 new = pc.invert(pc.is_in(table.column("id"), stored)) if stored is not None else None
                 fresh = table.filter(new) if new is not None else table
@@ -214,7 +215,7 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
                 created.setdefault(label, []).append(fresh.column("id").combine_chunks())
                 copied(label, fresh)
                 if new is not None:
-                    merge(label, lambda rows, label=label: store.upsert_nodes(tx, label, rows), table.filter(pc.invert(new)))
+                    merge(label, upsert, table.filter(pc.invert(new)))
         new_ids = {label: pa.concat_arrays(arrays) for label, arrays in created.items()}
         for (rel_type, a, b), tables in plan.rel_tables.items():
             upsert = lambda rows, key=(rel_type, a, b): store.upsert_rels(tx, *key, rows)  # noqa: E731
