@@ -22,8 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from graph.schema import Prop
+from loaders.credit_code import CHARSET, WEIGHTS
+from loaders.matching import SUFFIXES
 from loaders.native import Target, resolve_header, target_for
-from loaders.plan import RelKey, _stem
+from loaders.plan import NO_SELF_LOOPS, RelKey, _stem
 from loaders.values import FALSE, TRUE, _to_list
 
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": "\t"}
@@ -46,6 +48,8 @@ class ColumnarPlan:
     rel_tables: dict[RelKey, list[pa.Table]] = field(default_factory=dict)
     problems: list = field(default_factory=list)     # always empty: problems make it decline
     rejected: list = field(default_factory=list)
+    notes: list = field(default_factory=list)        # always empty: what needs a note makes it decline
+    sources: dict = field(default_factory=dict)
 
     def all_problems(self) -> list:
         return []
@@ -65,10 +69,11 @@ class ColumnarPlan:
         return {key: [r for t in tables for r in t.to_pylist()] for key, tables in self.rel_tables.items()}
 
 
-def plan_files(files: list[Path], existing_labels) -> ColumnarPlan:
+def plan_files(files: list[Path], existing_labels, stored_firms=None) -> ColumnarPlan:
     """Validate native delimited files column-wise; raise Declined when the reference must run.
 
-    ``existing_labels(ids: pa.Array) -> (ids, labels)`` gives the labels of ids already in the store."""
+    ``existing_labels(ids: pa.Array) -> (ids, labels)`` gives the labels of ids already in the store;
+    ``stored_firms()`` the stored firms (id, name, credit_code) new firm rows could match."""
     node_tables, rel_tables = [], []
     # Files are read and checked in parallel: pyarrow releases the GIL in its kernels.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -77,6 +82,9 @@ def plan_files(files: list[Path], existing_labels) -> ColumnarPlan:
     plan = ColumnarPlan()
     for target, table in node_tables:
         plan.node_tables.setdefault(target.name, []).append(table)
+    firms = [t for target, t in node_tables if target.name == "Enterprise"]
+    if firms:
+        _check_firms(firms, stored_firms)
     ids = _concat([t.column("id") for _, t in node_tables])
     labels = _concat([pa.repeat(target.name, t.num_rows) for target, t in node_tables])  # type: ignore[arg-type]
     # One hash lookup resolves every relationship endpoint and finds duplicate ids: building the
@@ -117,6 +125,59 @@ def plan_files(files: list[Path], existing_labels) -> ColumnarPlan:
     for key, tables in plan.rel_tables.items():
         plan.rel_tables[key] = [t.drop_columns(["_key"]) for t in tables]
     return plan
+
+
+def _check_firms(tables: list[pa.Table], stored_firms) -> None:
+    """Decline when a firm row needs entity matching's explanation (loaders/matching.py): a credit
+    code that is invalid or not in canonical form, two rows with one name key, or a new firm whose
+    credit code or name key a stored firm has."""
+    codes = _concat([t.column("credit_code") for t in tables if "credit_code" in t.column_names])
+    codes = codes.filter(pc.is_valid(codes))
+    if len(codes) and not _valid_credit_codes(codes):
+        raise Declined("credit codes to check or normalise")
+    ids = _concat([t.column("id") for t in tables])
+    keys = _name_keys(_concat([t.column("name") for t in tables]))
+    if pc.count_distinct(keys).as_py() != len(keys):
+        raise Declined("firms with the same name key")
+    stored = stored_firms() if stored_firms else []
+    if not stored:
+        return
+    stored_ids = pa.array([f["id"] for f in stored], pa.string())
+    new = pc.invert(pc.is_in(ids, stored_ids))
+    stored_keys = _name_keys(pa.array([f["name"] or "" for f in stored], pa.string()))
+    stored_codes = pa.array([f["credit_code"] for f in stored if f.get("credit_code")], pa.string())
+    if pc.any(pc.and_(new, pc.is_in(keys, stored_keys))).as_py():
+        raise Declined("new firms named like stored ones")
+    if len(codes) and len(stored_codes):
+        new_codes = _concat([t.filter(pc.invert(pc.is_in(t.column("id"), stored_ids))).column("credit_code")
+                             for t in tables if "credit_code" in t.column_names])
+        if pc.any(pc.is_in(new_codes, stored_codes)).as_py():
+            raise Declined("new firms with a stored credit code")
+
+
+def _name_keys(names: pa.Array) -> pa.Array:
+    """matching.name_key, column-wise (the two are checked to agree in tests/test_entity_matching.py)."""
+    text = pc.utf8_normalize(names, form="NFKC")
+    text = pc.replace_substring_regex(text, pattern=r"[ \t\r\n\f\v]+", replacement="")
+    for a, b in (("[", "("), ("]", ")"), ("【", "("), ("】", ")"), ("〔", "("), ("〕", ")"), ("［", "("), ("］", ")")):
+        text = pc.replace_substring(text, pattern=a, replacement=b)
+    text = pc.utf8_lower(text)
+    return pc.replace_substring_regex(text, pattern=f"(?:{'|'.join(SUFFIXES)})$", replacement="")
+
+
+def _valid_credit_codes(codes: pa.Array) -> bool:
+    """Every code canonical (18 characters of the GB 32100 set) with the right check character."""
+    if not pc.all(pc.match_substring_regex(codes, f"^[{CHARSET}]{{18}}$")).as_py():
+        return False
+    codes = codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes
+    start = np.frombuffer(codes.buffers()[1], dtype=np.int32)[codes.offset]
+    data = np.frombuffer(codes.buffers()[2], dtype=np.uint8)[start:start + 18 * len(codes)].reshape(-1, 18)
+    table = np.full(256, 0, dtype=np.int64)
+    for i, c in enumerate(CHARSET):
+        table[ord(c)] = i
+    values = table[data]
+    expected = (31 - (values[:, :17] @ np.array(WEIGHTS, dtype=np.int64)) % 31) % 31
+    return bool((values[:, 17] == expected).all())
 
 
 def _chunked(arrays) -> pa.ChunkedArray:
@@ -281,6 +342,8 @@ def _split_by_pair(target: Target, table: pa.Table, froms: pa.Array, tos: pa.Arr
             given = pc.take(pa.array(label_names, pa.string()), codes)
             if not pc.all(pc.equal(table.column(f"{end}_label"), given), min_count=0).as_py():
                 raise Declined(f"{target.name}: {end}_label disagrees with the graph")
+    if target.name in NO_SELF_LOOPS and pc.any(pc.equal(table.column("from"), table.column("to"))).as_py():
+        raise Declined(f"{target.name}: from = to")
     keep = ["from", "to"] + [p.name for p in target.rel.props if p.name in table.column_names]
     table = table.select(keep).append_column("_key", keys)
     pair_code = pc.add(pc.multiply(pc.cast(froms, pa.int32()), len(label_names)), pc.cast(tos, pa.int32()))

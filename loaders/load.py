@@ -6,7 +6,6 @@ invalid and ``skip_invalid`` is off, writes nothing and raises ``LoadRejected`` 
 """
 from __future__ import annotations
 
-import csv
 import os
 import time
 from dataclasses import dataclass, field
@@ -16,11 +15,14 @@ from typing import Any, Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph import schema
 from graph.store import Store, Tx
 from loaders.columnar import ColumnarPlan, Declined, plan_files
-from loaders.plan import LoadPlan, Row, build_plan
+from loaders.matching import Match
+from loaders.plan import LoadPlan, build_plan
 from loaders.problems import LoadRejected, Problem
 from loaders.readers import ReadError, Table, read_tables
+from loaders.rejects import write_rejects
 
 Progress = Callable[[str, int, int], None]   # (what, done, total)
 
@@ -32,6 +34,8 @@ class LoadSummary:
     rows: dict[str, int] = field(default_factory=dict)      # rows written per label / type
     rejected: list[Problem] = field(default_factory=list)
     reject_files: list[Path] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)       # merged duplicates, normalised values, matches
+    matches: list[Match] = field(default_factory=list)       # firm rows: matched / new / ambiguous / rejected
     method: str = "row by row"        # or "columnar": which validator vouched for the rows
     validate_s: float = 0.0
     write_s: float = 0.0
@@ -69,14 +73,14 @@ def expand_paths(paths: list[str | Path]) -> list[Path]:
 
 
 def read_all(paths: list[str | Path], *, encoding: str | None = None,
-             sheet: str | None = None) -> tuple[list[Table], list[Problem]]:
+             sheet: str | None = None, header_row: int | None = None) -> tuple[list[Table], list[Problem]]:
     tables, problems = [], []
     files = expand_paths(paths)
     if not files:
         problems.append(Problem(", ".join(str(p) for p in paths), None, None, "no data files found / 未找到数据文件"))
     for path in files:
         try:
-            tables += read_tables(path, sheet=sheet, encoding=encoding)
+            tables += read_tables(path, sheet=sheet, encoding=encoding, header_row=header_row)
         except ReadError as exc:
             problems.append(exc.problem)
     return tables, problems
@@ -84,14 +88,14 @@ def read_all(paths: list[str | Path], *, encoding: str | None = None,
 
 def validate_paths(store: Store, paths: list[str | Path], *, encoding: str | None = None,
                    sheet: str | None = None, mapping: str | Path | None = None,
-                   columnar: bool = True) -> LoadPlan | ColumnarPlan:
+                   columnar: bool = True, header_row: int | None = None) -> LoadPlan | ColumnarPlan:
     """The columnar fast path when it can vouch for every row; otherwise (or with columnar=False)
     the row-by-row reference, which explains each problem (both give the same rows for valid input)."""
-    if columnar and mapping is None and sheet is None and (encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf-8-sig"):
+    if columnar and mapping is None and sheet is None and header_row is None and (encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf-8-sig"):
         files = expand_paths(paths)
         if files and all(p.is_file() for p in files):
             try:
-                plan = plan_files(files, lambda ids: _existing_labels(store, ids))
+                plan = plan_files(files, lambda ids: _existing_labels(store, ids), lambda: stored_firms(store))
                 if sum(plan.row_counts().values()) <= max_rows():
                     return plan
             except Declined:
@@ -99,11 +103,12 @@ def validate_paths(store: Store, paths: list[str | Path], *, encoding: str | Non
     if mapping is not None:
         from loaders.mapping import MappingError, tables_from_mapping
         try:
-            triples, problems = tables_from_mapping(mapping, paths, encoding=encoding, store=store)
+            triples, problems = tables_from_mapping(mapping, paths, encoding=encoding, store=store,
+                                                    header_row=header_row)
         except MappingError as exc:
             triples, problems = [], [Problem(Path(mapping).name, None, None, str(exc).split(": ", 1)[-1])]
     else:
-        tables, problems = read_all(paths, encoding=encoding, sheet=sheet)
+        tables, problems = read_all(paths, encoding=encoding, sheet=sheet, header_row=header_row)
         triples = [(t, None, None) for t in tables]
     limit = max_rows()
     total = sum(len(t.rows) for t, _, _ in triples)
@@ -113,9 +118,14 @@ def validate_paths(store: Store, paths: list[str | Path], *, encoding: str | Non
                                 f"{total} rows is over the limit of {limit} rows per load (CHAINGRAPH_MAX_ROWS) "
                                 f"/ 超过单次导入行数上限"))
         triples = []
-    plan = build_plan(triples, store.existing_ids)
+    plan = build_plan(triples, store.existing_ids, lambda: stored_firms(store))
     plan.problems = problems + plan.problems
     return plan
+
+
+def stored_firms(store: Store) -> list[dict[str, Any]]:
+    """The graph's firms, to match new firm rows against (loaders/matching.py)."""
+    return store.read("MATCH (e:Enterprise) RETURN e.id AS id, e.name AS name, e.credit_code AS credit_code")
 
 
 def _existing_labels(store: Store, ids: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -129,9 +139,11 @@ def max_rows() -> int:
 
 def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = False,
                encoding: str | None = None, sheet: str | None = None, mapping: str | Path | None = None,
-               progress: Progress | None = None, rejects_dir: str | Path | None = None) -> LoadSummary:
+               progress: Progress | None = None, rejects_dir: str | Path | None = None,
+               header_row: int | None = None) -> LoadSummary:
+    """``rejects_dir``: where reject files go with ``skip_invalid`` (default: a new ./rejects-<time>/)."""
     started = time.perf_counter()
-    plan = validate_paths(store, paths, encoding=encoding, sheet=sheet, mapping=mapping)
+    plan = validate_paths(store, paths, encoding=encoding, sheet=sheet, mapping=mapping, header_row=header_row)
     validated = time.perf_counter()
     problems = plan.all_problems()
     if problems and not skip_invalid:
@@ -144,14 +156,23 @@ def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = Fa
     summary.method = "columnar" if isinstance(plan, ColumnarPlan) else "row by row"
     summary.validate_s, summary.write_s = validated - started, time.perf_counter() - validated
     summary.rejected = problems
+    summary.notes, summary.matches = list(plan.notes), list(getattr(plan, "matches", []))
     if plan.rejected:
-        summary.reject_files = write_reject_files(plan.rejected, expand_paths(paths), rejects_dir)
+        summary.reject_files = write_rejects(plan.rejected, plan.sources, rejects_dir)
     return summary
 
 
 def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress | None = None) -> LoadSummary:
     if isinstance(plan, ColumnarPlan):
         return write_columnar(store, plan, progress)
+    if store.supports_copy:
+        # Rows the row-by-row validator vouched for (a mapping's output, or native files the fast
+        # validator declined) are written through the bulk path as well.
+        columns = as_columnar(plan)
+        if columns is not None:
+            summary = write_columnar(store, columns, progress)
+            summary.rows = plan.row_counts()
+            return summary
     nodes, rels = plan.nodes(), plan.rels()
     total = sum(len(r) for r in nodes.values()) + sum(len(r) for r in rels.values())
     before = store.counts()
@@ -250,23 +271,23 @@ def _same_columns(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-def write_reject_files(rejected: list[Row], inputs: list[Path], out_dir: str | Path | None = None) -> list[Path]:
-    """Rejected rows with their reasons, one ``NAME.rejects.csv`` beside each input file (or in out_dir)."""
-    by_source: dict[str, list[Row]] = {}
-    for row in rejected:
-        by_source.setdefault(row.source, []).append(row)
-    written = []
-    for source, rows in by_source.items():
-        file_name = source.split("[", 1)[0]
-        folder = Path(out_dir) if out_dir else next((p.parent for p in inputs if p.name == file_name), Path("."))
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / (source.replace("[", ".").replace("]", "") + ".rejects.csv")
-        header = rows[0].table_header
-        with target.open("w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["row", "problems", *header])
-            for row in sorted(rows, key=lambda r: r.number):
-                writer.writerow([row.number, "; ".join(f"{p.column or ''}: {p.reason}" for p in row.problems),
-                                 *row.cells])
-        written.append(target)
-    return written
+def as_columnar(plan: LoadPlan) -> ColumnarPlan | None:
+    """The plan's valid rows as typed Arrow tables (one per label or relationship key and column set),
+    or None when a value does not fit its Arrow type (the row-by-row writer then takes them)."""
+    out = ColumnarPlan()
+    try:
+        for label, rows in plan.nodes().items():
+            props = schema.LABELS[label]
+            for group in _same_columns(rows):
+                types = pa.schema([(c, schema.ARROW_TYPES[props.prop(c).kind]) for c in group[0]])
+                out.node_tables.setdefault(label, []).append(pa.Table.from_pylist(group, schema=types))
+        for key, rows in plan.rels().items():
+            rel = schema.RELS[key[0]]
+            for group in _same_columns(rows):
+                types = pa.schema([(c, pa.string() if c in ("from", "to") else schema.ARROW_TYPES[rel.prop(c).kind])
+                                   for c in group[0]])
+                out.rel_tables.setdefault(key, []).append(pa.Table.from_pylist(group, schema=types))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    return out
+

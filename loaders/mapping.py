@@ -17,12 +17,16 @@ A mapping lists sources; each turns one file (or sheet) into one label or relati
         constants: {in_zone: false}
 
 Column specs take, applied in this order: ``strip`` (default true), ``regex`` (keep the first group),
-``map`` (replace values), ``split`` (a list), ``prefix``/``suffix``, ``default``.  Property types come
-from the schema registry, so validation is the same as for native files.  Problems name the
-source file, row and the source column.
+``map`` (replace values), ``split`` (a list), ``prefix``/``suffix``, ``default``.  Instead of ``column``
+a spec may give ``template: '{chain}·{segment}'``, joining several columns (each stripped).  ``split``
+on ``id``/``from``/``to`` fans the row out: one node or relationship per value (per pair when both
+ends are lists), all reported at the source's row.  ``header_row: 2`` reads a sheet whose header is
+below a title row.  Property types come from the schema registry, so validation is the same as for
+native files.  Problems name the source file, row and the source column.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -31,13 +35,15 @@ import yaml
 
 from graph import schema
 from graph.store import Store
+from loaders import credit_code
 from loaders.native import Target
 from loaders.problems import Problem
 from loaders.readers import CellError, ReadError, Table, read_tables
 
-SPEC_KEYS = {"column", "strip", "regex", "map", "split", "prefix", "suffix", "default", "lookup"}
+SPEC_KEYS = {"column", "template", "strip", "regex", "map", "split", "prefix", "suffix", "default", "lookup"}
 SOURCE_KEYS = {"file", "sheet", "label", "relationship", "where", "id", "from", "to", "properties",
-               "constants", "encoding"}
+               "constants", "encoding", "header_row"}
+TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
 class MappingError(Exception):
@@ -72,6 +78,8 @@ def _check_source(source: Any, where: str) -> None:
     need(("label" in source) != ("relationship" in source), "give exactly one of 'label' or 'relationship'")
     for key in ("sheet", "encoding"):
         need(key not in source or isinstance(source[key], str), f"'{key}' must be text")
+    need("header_row" not in source or (isinstance(source["header_row"], int) and not isinstance(
+        source["header_row"], bool) and source["header_row"] >= 1), "'header_row' is a row number (1, 2, …)")
     try:
         target = (Target(label=schema.check_label(source["label"])) if "label" in source
                   else Target(rel=schema.check_rel_type(source["relationship"])))
@@ -96,7 +104,10 @@ def _check_source(source: Any, where: str) -> None:
         spec = _spec(raw)
         unknown = {str(k) for k in spec} - SPEC_KEYS
         need(not unknown, f"{key}: unknown option(s) {', '.join(sorted(unknown))}")
-        need(isinstance(spec.get("column"), str), f"{key}: needs 'column' (a column name)")
+        need(("column" in spec) != ("template" in spec), f"{key}: give one of 'column' or 'template'")
+        need(isinstance(spec.get("column", ""), str), f"{key}: 'column' must be a column name")
+        need("template" not in spec or (isinstance(spec["template"], str) and TEMPLATE_FIELD.search(spec["template"])),
+             f"{key}: 'template' is text naming columns in braces, e.g. '{{chain}}·{{segment}}'")
         for option in ("regex", "split", "prefix", "suffix"):
             need(option not in spec or isinstance(spec[option], str), f"{key}: '{option}' must be text")
         need("split" not in spec or spec["split"] != "", f"{key}: 'split' needs a separator")
@@ -132,6 +143,26 @@ def _specs(source: dict[str, Any]):
         yield key, _spec(raw)
 
 
+def spec_columns(spec: dict[str, Any]) -> list[str]:
+    """The source columns a spec reads."""
+    if "template" in spec:
+        return TEMPLATE_FIELD.findall(spec["template"])
+    return [spec["column"]]
+
+
+def spec_cell(spec: dict[str, Any], cells: list[Any], columns: dict[str, int]) -> Any:
+    """The raw value a spec starts from: its column's cell, or the template filled from the row."""
+    def cell(name: str) -> Any:
+        i = columns[name]
+        return cells[i] if i < len(cells) else None
+    if "template" not in spec:
+        return cell(spec["column"])
+    parts = {name: _text(cell(name)) for name in spec_columns(spec)}
+    if not any(parts.values()):
+        return None
+    return TEMPLATE_FIELD.sub(lambda m: parts[m.group(1)], spec["template"])
+
+
 def apply_spec(spec: dict[str, Any], raw: Any) -> Any:
     """One source cell through the spec's transforms."""
     value = raw
@@ -157,60 +188,100 @@ def apply_spec(spec: dict[str, Any], raw: Any) -> Any:
 
 
 def tables_from_mapping(mapping_path: str | Path, paths: list[str | Path], *, encoding: str | None = None,
-                        store: Store | None = None):
-    """The mapped tables as (table, target, column names) triples, plus file-level problems."""
+                        store: Store | None = None, header_row: int | None = None):
+    """The mapped tables as (table, target, column names) triples, plus file-level problems.
+
+    A folder of reject files (see loaders/rejects.py) holds only the files that had rejected rows:
+    sources whose file is not there are left out instead of reported missing."""
     doc = load_mapping(mapping_path)
     folders = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
     named = {Path(p).name: Path(p) for p in paths if Path(p).is_file()}
+    partial = any((f / REJECTS_MARKER).exists() for f in folders)
     triples, problems = [], []
     cache: dict[tuple[Path, str | None], list[Table]] = {}
     lookups: dict[tuple[str, str], dict[Any, str]] = {}
+    code_columns: dict[str, set[str]] = {}   # file -> columns some source maps to credit_code
+    for source in doc["sources"]:
+        spec = (source.get("properties") or {}).get("credit_code")
+        if spec is not None and "template" not in _spec(spec):
+            code_columns.setdefault(source["file"], set()).add(_spec(spec)["column"])
     for source in doc["sources"]:
         path = named.get(source["file"]) or next((f / source["file"] for f in folders
                                                   if (f / source["file"]).exists()), None)
         if path is None:
-            problems.append(Problem(source["file"], None, None, "file named in the mapping was not found in "
-                                    f"{', '.join(str(f) for f in folders)} / 映射文件中的数据文件不存在"))
+            if not partial:
+                problems.append(Problem(source["file"], None, None, "file named in the mapping was not found in "
+                                        f"{', '.join(str(f) for f in folders)} / 映射文件中的数据文件不存在"))
             continue
-        key = (path, source.get("sheet"))
+        row_at = source.get("header_row", header_row)
+        key = (path, source.get("sheet"), row_at)
         if key not in cache:
             try:
-                cache[key] = read_tables(path, sheet=source.get("sheet"), encoding=source.get("encoding", encoding))
+                cache[key] = read_tables(path, sheet=source.get("sheet"), encoding=source.get("encoding", encoding),
+                                         header_row=row_at)
             except ReadError as exc:
                 problems.append(exc.problem)
                 cache[key] = []
         for table in cache[key]:
-            mapped, table_problems = _map_table(source, table, store, lookups)
+            mapped, table_problems = _map_table(source, table, store, lookups, code_columns.get(source["file"], set()))
             problems += table_problems
             if mapped is not None:
                 triples.append(mapped)
     return triples, problems
 
 
-def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookups):
+REJECTS_MARKER = ".chaingraph-rejects"
+ENDPOINTS = ("id", "from", "to")
+
+
+def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookups, code_columns: set[str]):
     target: Target = source["_target"]
     specs = dict(_specs(source))
     columns = {name: i for i, name in enumerate(table.header)}
-    missing = sorted({s["column"] for s in specs.values() if s["column"] not in columns}
+    missing = sorted({c for s in specs.values() for c in spec_columns(s) if c not in columns}
                      | {c for c in (source.get("where") or {}) if c not in columns})
     if missing:
-        return None, [Problem(table.source, 1, col, f"column named in the mapping is missing; the file has: "
-                              f"{', '.join(table.header)}") for col in missing]
-    names = list(specs) + list(source.get("constants") or {})
-    header = [specs[n]["column"] for n in specs] + [f"(constant {n})" for n in source.get("constants") or {}]
-    where = source.get("where") or {}
-    out = Table(table.source, header)
+        return None, [Problem(table.source, table.header_row, col, f"column named in the mapping is missing; the file "
+                              f"has: {', '.join(table.header)}") for col in missing]
+    constants = source.get("constants") or {}
+    names = list(specs) + list(constants)
+    header = [s.get("column") or s["template"] for s in specs.values()] + [f"(constant {n})" for n in constants]
+    where = [(columns[c], str(v)) for c, v in (source.get("where") or {}).items()]
+    # A credit code used as an id or endpoint is normalised (full-width, lower case) like the
+    # credit_code property itself, so the id is the code's canonical form.
+    canonical = {name for name, s in specs.items() if name in ENDPOINTS and "column" in s
+                 and s["column"] in code_columns}
+    fan = [i for i, name in enumerate(specs) if name in ENDPOINTS]
+    out = Table(table.source, header, raw=table, header_row=table.header_row)
     for number, cells in table.rows:
-        if any(_text(cells[columns[c]]) != str(v) for c, v in where.items()):
+        if any(_text(cells[i] if i < len(cells) else None) != v for i, v in where):
             continue
         row = []
         for name, spec in specs.items():
-            value = apply_spec(spec, cells[columns[spec["column"]]] if columns[spec["column"]] < len(cells) else None)
+            cell = spec_cell(spec, cells, columns)
+            if name in canonical and isinstance(cell, str):
+                cell = credit_code.normalise(cell)
+            value = apply_spec(spec, cell)
             if "lookup" in spec and value is not None and not isinstance(value, CellError):
-                value = _lookup(spec["lookup"], value, store, lookups)
+                value = ([_lookup(spec["lookup"], v, store, lookups) for v in value] if isinstance(value, list)
+                         else _lookup(spec["lookup"], value, store, lookups))
             row.append(value)
-        row += list((source.get("constants") or {}).values())
-        out.rows.append((number, row))
+        row += list(constants.values())
+        lists = [i for i in fan if isinstance(row[i], list)]
+        if not lists:
+            out.rows.append((number, row))
+            continue
+        # Fan-out: one record per value of a list-valued id or endpoint (per pair for two lists).
+        if any(not row[i] for i in lists):
+            for i in lists:
+                row[i] = None      # an empty list is a missing value, reported as such
+            out.rows.append((number, row))
+            continue
+        for combo in itertools.product(*(row[i] for i in lists)):
+            one = list(row)
+            for i, value in zip(lists, combo):
+                one[i] = value
+            out.rows.append((number, one))
     return (out, target, names), []
 
 

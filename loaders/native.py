@@ -18,6 +18,8 @@ FROM_ALIASES = ("from", "from_id", "source", "start", "起点", "起点编号", 
 TO_ALIASES = ("to", "to_id", "target", "end", "终点", "终点编号", "目标编号", "终点ID")
 FROM_LABEL_ALIASES = ("from_label", "起点类型")
 TO_LABEL_ALIASES = ("to_label", "终点类型")
+# Columns a reject file adds (loaders/rejects.py): ignored, so a fixed reject file loads as it is.
+REJECT_COLUMNS = ("_row", "_problems")
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def resolve_header(target: Target, header: list[str]) -> tuple[list[str | None],
     problems: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for cell in header:
-        if not cell:
+        if not cell or cell in REJECT_COLUMNS:
             names.append(None)
             continue
         prop = mapping.get(_norm(cell))

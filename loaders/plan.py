@@ -4,6 +4,11 @@ Checks: file/sheet names a known label or type, headers, types, required values,
 ranges, duplicate ids (across all files, since ids are graph-wide), duplicate relationships,
 endpoints that exist (in the files or already in the graph) with a label pair the type allows.
 Every problem is collected (not only the first) with file:row:column.
+
+A source row is the unit of acceptance: when any record made from it (a mapping can make a firm, its
+party organisation and its segment link from one row) has a problem, the whole row is rejected, and
+records elsewhere that point at an id only that row defined are rejected too, naming it.  A record
+identical to an earlier one (same id or same relationship, same values) is merged with a note.
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from loaders import credit_code
+from loaders.matching import FirmIndex, Match, name_key
 from loaders.native import Target, resolve_header, target_for
 from loaders.problems import Problem
 from loaders.readers import CellError, Table
@@ -29,6 +36,12 @@ class Row:
     values: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
     table_header: list[str] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)      # accepted, but worth telling (normalised values)
+
+    @property
+    def origin(self) -> tuple[str, int]:
+        """The source row this record came from (a mapping can make several records from one row)."""
+        return self.source, self.number
 
 
 @dataclass
@@ -37,6 +50,9 @@ class LoadPlan:
     rel_rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     problems: list[Problem] = field(default_factory=list)   # problems not tied to one row
     rejected: list[Row] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)      # merged duplicates, normalised values
+    matches: list[Match] = field(default_factory=list)      # each firm row: matched / new / ambiguous
+    sources: dict[str, Table] = field(default_factory=dict)  # source name -> the table as read (for rejects)
 
     def all_problems(self) -> list[Problem]:
         return self.problems + [p for r in self.rejected for p in r.problems]
@@ -60,12 +76,15 @@ class LoadPlan:
 
 
 def build_plan(tables: list[tuple[Table, Target | None, list[str] | None]],
-               lookup_existing: Callable[[list[str]], dict[str, str]]) -> LoadPlan:
+               lookup_existing: Callable[[list[str]], dict[str, str]],
+               stored_firms: Callable[[], list[dict[str, Any]]] | None = None) -> LoadPlan:
     """``tables``: (table, target, property per column); a None target is found from the table's name
-    and None properties from its header (native files); mappings give both."""
+    and None properties from its header (native files); mappings give both.  ``stored_firms()`` gives
+    the graph's firms (id, name, credit_code) to match new firm rows against."""
     plan = LoadPlan()
     node_tables, rel_tables = [], []
     for table, target, names in tables:
+        plan.sources.setdefault(table.source, table.raw or table)
         if names is not None:
             (node_tables if target.label else rel_tables).append((table, target, names))
             continue
@@ -77,50 +96,112 @@ def build_plan(tables: list[tuple[Table, Target | None, list[str] | None]],
             continue
         names, header_problems = resolve_header(target, table.header)
         if header_problems:
-            plan.problems += [Problem(table.source, 1, col, reason) for col, reason in header_problems]
+            plan.problems += [Problem(table.source, table.header_row, col, reason) for col, reason in header_problems]
             continue
         (node_tables if target.label else rel_tables).append((table, target, names))
 
-    # Nodes first: relationships are checked against every id the files define.
-    ids: dict[str, tuple[str, Row]] = {}
-    rejected_ids: dict[str, Row] = {}
-    for table, target, names in node_tables:
-        for row in _typed_rows(table, target, names):
-            node_id = row.values.get("id")
-            if node_id is not None and not row.problems:
-                if node_id in ids:
-                    first_label, first = ids[node_id]
-                    row.problems.append(Problem(row.source, row.number, _col(row, "id"),
-                                                f"duplicate id {node_id!r}: first at {first.source}:{first.number}"
-                                                f" ({first_label}) / 编号重复"))
-                else:
-                    ids[node_id] = (target.name, row)
-            elif node_id is not None:
-                rejected_ids.setdefault(node_id, row)
-            _file(plan, row, plan.node_rows[target.name])
-
-    rel_rows = []
-    for table, target, names in rel_tables:
-        rel_rows += [(target, row) for row in _typed_rows(table, target, names)]
+    node_rows = [(target, row) for table, target, names in node_tables for row in _typed_rows(table, target, names)]
+    rel_rows = [(target, row) for table, target, names in rel_tables for row in _typed_rows(table, target, names)]
+    aliases = _match_firms(plan, [row for target, row in node_rows if target.name == "Enterprise"], stored_firms)
+    for _, row in rel_rows:
+        for end in ("from", "to"):
+            if row.values.get(end) in aliases:
+                row.values[end] = aliases[row.values[end]]
+    file_ids = {row.values.get("id") for _, row in node_rows}
     wanted = {row.values[k] for _, row in rel_rows for k in ("from", "to") if row.values.get(k) is not None}
-    existing = lookup_existing(sorted(i for i in wanted if i not in ids)) if wanted else {}
-    labels = {i: label for i, (label, _) in ids.items()}
-    labels.update(existing)
-    seen: dict[tuple[str, str, str], Row] = {}
-    for target, row in rel_rows:
-        if not row.problems:
+    existing = lookup_existing(sorted(i for i in wanted if i not in file_ids)) if wanted else {}
+
+    # Rejecting a row can orphan records elsewhere, whose rows are then rejected too: repeat until
+    # no new row is rejected (in practice two or three rounds).
+    bad = {row.origin for _, row in node_rows + rel_rows if row.problems}
+    while True:
+        newly: set[tuple[str, int]] = set()
+        merged: set[int] = set()
+        ids: dict[str, tuple[str, Row]] = {}
+        rejected_ids: dict[str, Row] = {}
+        for target, row in node_rows:
+            node_id = row.values.get("id")
+            if row.origin in bad:
+                if node_id is not None:
+                    rejected_ids.setdefault(node_id, row)
+                continue
+            if node_id not in ids:
+                ids[node_id] = (target.name, row)
+                continue
+            first_label, first = ids[node_id]
+            if first_label == target.name and first.values == row.values:
+                merged.add(id(row))
+                row.notes = [Problem(row.source, row.number, _col(row, "id"), f"same as {first.source}:{first.number} "
+                                     f"({node_id!r}): merged / 与该行相同，已合并")]
+                continue
+            row.problems.append(Problem(row.source, row.number, _col(row, "id"),
+                                        f"duplicate id {node_id!r}: first at {first.source}:{first.number}"
+                                        f" ({first_label}) / 编号重复"))
+            newly.add(row.origin)
+        labels = {i: label for i, (label, _) in ids.items()}
+        labels.update(existing)
+        seen: dict[tuple[str, str, str], Row] = {}
+        for target, row in rel_rows:
+            if row.origin in bad:
+                continue
             _check_endpoints(target, row, labels, rejected_ids)
-        if not row.problems:
+            if row.problems:
+                newly.add(row.origin)
+                continue
             key = (target.name, row.values["from"], row.values["to"])
-            if key in seen:
-                first = seen[key]
-                row.problems.append(Problem(row.source, row.number, None,
-                                            f"duplicate relationship {key[1]} -[{key[0]}]-> {key[2]}: "
-                                            f"first at {first.source}:{first.number} / 关系重复"))
-            else:
+            first = seen.get(key)
+            if first is None:
                 seen[key] = row
-        _file(plan, row, plan.rel_rows[target.name])
+            elif first.values == row.values:
+                merged.add(id(row))
+                row.notes = [Problem(row.source, row.number, None, f"same relationship {key[1]} -[{key[0]}]-> {key[2]} "
+                                     f"as {first.source}:{first.number}: merged / 关系重复，已合并")]
+            else:
+                row.problems.append(Problem(row.source, row.number, None,
+                                            f"duplicate relationship {key[1]} -[{key[0]}]-> {key[2]} with other values: "
+                                            f"first at {first.source}:{first.number} / 关系重复且取值不同"))
+                newly.add(row.origin)
+        if not newly:
+            break
+        bad |= newly
+    for target, row in node_rows:
+        _file(plan, row, plan.node_rows[target.name], bad, merged)
+    for target, row in rel_rows:
+        _file(plan, row, plan.rel_rows[target.name], bad, merged)
+    for m in plan.matches:
+        if (m.file, m.row) in bad and m.status != "ambiguous":
+            m.status = "rejected"
     return plan
+
+
+def _match_firms(plan: LoadPlan, rows: list[Row], stored_firms) -> dict[str, str]:
+    """Match firm rows to stored firms (see loaders/matching.py); record each row's outcome in
+    ``plan.matches`` and return the ids to rewrite (row id -> stored id)."""
+    rows = [r for r in rows if not r.problems and r.values.get("id") is not None]
+    if not rows:
+        return {}
+    index = FirmIndex(stored_firms() if stored_firms else [])
+    aliases: dict[str, str] = {}
+    first_by_name: dict[str, Row] = {}
+    for row in rows:
+        node_id, name, code = row.values["id"], row.values.get("name"), row.values.get("credit_code")
+        status, how, other = index.match(node_id, name, code)
+        if status == "new" and name:
+            first = first_by_name.setdefault(name_key(name), row)
+            if first.values["id"] != node_id:
+                status, other = "ambiguous", f"{first.values['id']} ({first.values.get('name')}) at " \
+                                             f"{first.source}:{first.number}"
+        if status == "ambiguous":
+            row.problems.append(Problem(row.source, row.number, _col(row, "name"),
+                                        f"a firm named like {name!r} already exists: {other}; give its id or "
+                                        f"统一社会信用代码 to update it, or a distinguishing name / 同名企业，无法确定是否同一企业"))
+        elif status == "matched" and other != node_id:
+            aliases[node_id] = other
+            row.values["id"] = other
+            row.notes.append(Problem(row.source, row.number, _col(row, how),
+                                     f"matched stored firm {other!r} by {how}: updates it / 已匹配图中企业"))
+        plan.matches.append(Match(row.source, row.number, node_id, name or "", status, how, other))
+    return aliases
 
 
 def _stem(source: str) -> str:
@@ -133,8 +214,13 @@ def _col(row: Row, prop: str) -> str:
     return row.header.get(prop, prop)
 
 
-def _file(plan: LoadPlan, row: Row, bucket: list[Row]) -> None:
-    (plan.rejected if row.problems else bucket).append(row)
+def _file(plan: LoadPlan, row: Row, bucket: list[Row], bad: set[tuple[str, int]], merged: set[int]) -> None:
+    if row.origin in bad:
+        plan.rejected.append(row)
+        return
+    plan.notes += row.notes
+    if id(row) not in merged:
+        bucket.append(row)
 
 
 def _typed_rows(table: Table, target: Target, names: list[str | None]):
@@ -167,6 +253,8 @@ def _typed_rows(table: Table, target: Target, names: list[str | None]):
                 continue
             if row.values[name] is None and prop.required:
                 row.problems.append(Problem(table.source, number, header_of[name], "required value missing / 必填"))
+            elif name == "credit_code" and row.values[name] is not None:
+                _check_credit_code(row, header_of[name])
         _derive(target, row, set(header_of))
         yield row
 
@@ -190,6 +278,22 @@ def _derive(target: Target, row: Row, columns: set[str]) -> None:
         row.values[prop.name] = derived
 
 
+def _check_credit_code(row: Row, column: str) -> None:
+    raw = row.values["credit_code"]
+    code, why, changed = credit_code.check(raw)
+    if why:
+        row.problems.append(Problem(row.source, row.number, column, why))
+        return
+    row.values["credit_code"] = code
+    if changed:
+        row.notes.append(Problem(row.source, row.number, column, f"统一社会信用代码 {raw!r} read as {code!r} "
+                                 f"(full-width / lower case normalised) / 已规范为半角大写"))
+
+
+# Relationship types between firms where both ends being one firm makes no sense.
+NO_SELF_LOOPS = {"SUPPLIES", "SUBSIDIARY_OF"}
+
+
 def _check_endpoints(target: Target, row: Row, labels: dict[str, str], rejected_ids: dict[str, Row]) -> None:
     for end in ("from", "to"):
         node_id = row.values[end]
@@ -208,6 +312,11 @@ def _check_endpoints(target: Target, row: Row, labels: dict[str, str], rejected_
                                         f"{node_id!r} is a {label}, not a {given}"))
         row.values[f"{end}_label"] = label
     if row.problems:
+        return
+    if target.name in NO_SELF_LOOPS and row.values["from"] == row.values["to"]:
+        row.problems.append(Problem(row.source, row.number, _col(row, "to"),
+                                    f"{row.values['from']!r} cannot be its own {target.name} partner "
+                                    f"(from = to) / 起点与终点是同一企业"))
         return
     pair = (row.values["from_label"], row.values["to_label"])
     if pair not in target.rel.pairs:

@@ -36,20 +36,27 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, cells)
     encoding: str | None = None
+    preamble: list[list[Any]] = field(default_factory=list)  # rows above the header (a title…), kept for reject files
+    header_row: int = 1
+    raw: "Table | None" = None       # for a mapped table: the source table its rows came from
 
 
-def read_tables(path: str | Path, *, sheet: str | None = None, encoding: str | None = None) -> list[Table]:
-    """All tables in a file: one for CSV/TSV/JSONL, one per sheet (or the named sheet) for XLSX."""
+def read_tables(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
+                header_row: int | None = None) -> list[Table]:
+    """All tables in a file: one for CSV/TSV/JSONL, one per sheet (or the named sheet) for XLSX.
+
+    ``header_row`` (1-based) says where the header is when rows above it hold a title; row numbers
+    in problems stay the file's own.  Without it the first non-blank row is the header."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
         raise ReadError(Problem(str(path), None, None, "file not found / 文件不存在"))
     if suffix in TEXT_SUFFIXES:
-        return [_read_delimited(path, TEXT_SUFFIXES[suffix], encoding)]
+        return [_read_delimited(path, TEXT_SUFFIXES[suffix], encoding, header_row)]
     if suffix in JSONL_SUFFIXES:
         return [_read_jsonl(path, encoding)]
     if suffix in XLSX_SUFFIXES:
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, header_row)
     raise ReadError(Problem(str(path), None, None,
                             f"unsupported file type {suffix or '(none)'}; use one of {', '.join(sorted(SUPPORTED))}"))
 
@@ -81,7 +88,7 @@ def _line_of(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
 
-def _read_delimited(path: Path, delimiter: str, encoding: str | None) -> Table:
+def _read_delimited(path: Path, delimiter: str, encoding: str | None, header_row: int | None = None) -> Table:
     text, used = decode(path, path.read_bytes(), encoding)
     if "\x00" in text:
         raise ReadError(Problem(path.name, None, None,
@@ -92,9 +99,13 @@ def _read_delimited(path: Path, delimiter: str, encoding: str | None) -> Table:
         for row in reader:
             line = reader.line_num
             if not table.header:
+                if header_row is not None and line < header_row:
+                    table.preamble.append(row)   # a title above the header
+                    continue
                 if not any(cell.strip() for cell in row):
                     continue  # blank lines before the header
                 table.header = [cell.strip() for cell in row]
+                table.header_row = line
                 continue
             table.rows.append((line, row))
     except csv.Error as exc:
@@ -128,7 +139,7 @@ def _read_jsonl(path: Path, encoding: str | None) -> Table:
     return table
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
+def _read_xlsx(path: Path, sheet: str | None, header_row: int | None = None) -> list[Table]:
     import openpyxl
     try:
         # data_only: formula cells give the value Excel cached when it last saved the file.
@@ -145,17 +156,29 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
     for name in names:
         ws, wf = book[name], formulas[name]
         source = f"{path.name}[{name}]"
-        rows = list(ws.iter_rows(values_only=True))
-        header_at = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
+        rows = list(ws.iter_rows(min_row=1, values_only=True))   # from row 1: numbers are the sheet's own
+        if header_row is not None:
+            header_at = header_row - 1 if header_row <= len(rows) and any(
+                _cell_text(c) for c in rows[header_row - 1]) else None
+        else:
+            header_at = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
+        if header_at is None and header_row is not None:
+            raise ReadError(Problem(source, header_row, None, f"header_row {header_row}: that row is empty "
+                                    f"/ 指定的表头行为空"))
         if header_at is None:
             if sheet is not None or len(names) == 1:
                 raise ReadError(Problem(source, None, None, "empty sheet: no header row / 空工作表"))
             continue
         for merged in ws.merged_cells.ranges:
             if merged.min_row <= header_at + 1 <= merged.max_row:
-                raise ReadError(Problem(source, header_at + 1, merged.coord,
-                                        "merged cells in the header row: unmerge them so each column has its own header"))
-        table = Table(source, [_cell_text(c) for c in rows[header_at]])
+                title = header_row is None and sum(1 for c in rows[header_at] if _cell_text(c)) == 1 and any(
+                    _cell_text(c) for r in rows[header_at + 1:header_at + 2] for c in r)
+                advice = (f"if row {header_at + 1} is a title above the header, give header_row: {header_at + 2} "
+                          f"(--header-row {header_at + 2}) / 若此行是表头上方的标题，请指定表头行 {header_at + 2}"
+                          if title else "unmerge them so each column has its own header / 请取消合并表头单元格")
+                raise ReadError(Problem(source, header_at + 1, merged.coord, f"merged cells in the header row: {advice}"))
+        table = Table(source, [_cell_text(c) for c in rows[header_at]], preamble=[list(r) for r in rows[:header_at]],
+                      header_row=header_at + 1)
         while table.header and not table.header[-1]:
             table.header.pop()
         width = len(table.header)

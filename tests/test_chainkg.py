@@ -70,8 +70,9 @@ def test_known_faults_are_reported_precisely(tmp_path):
     assert len(weights) == 811
     duplicates = [p for p in problems if p.startswith("company.json") and ":code: duplicate id 'co:" in p]
     assert len(duplicates) == 68          # the same stock code under two companies
-    reversed_pairs = [p for p in problems if "duplicate relationship prod:" in p and "FEEDS" in p]
-    assert reversed_pairs                 # A 上游材料 B and B 下游产品 A are the same edge
+    reversed_pairs = [str(n) for n in plan.notes if "same relationship prod:" in str(n) and "FEEDS" in str(n)]
+    assert reversed_pairs                 # A 上游材料 B and B 下游产品 A are the same edge: merged, noted
+    assert not [p for p in problems if "duplicate relationship" in p]
     assert all(re.match(r"^[\w.]+:\d+(:\w+)?: ", p) for p in problems), "every problem names file:row(:column)"
 
 

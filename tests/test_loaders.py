@@ -96,8 +96,9 @@ BAD_CASES = [
      ["SUPPLIES.csv:2:from: required value missing"]),
     ("missing-endpoint-column", {"Enterprise.csv": GOOD_ENTERPRISES, "SUPPLIES.csv": "from,weight\ne1,0.5\n"},
      ["SUPPLIES.csv:1:to: required column 'to' is missing"]),
-    ("duplicate-relationship", {"Enterprise.csv": GOOD_ENTERPRISES, "SUPPLIES.csv": "from,to\ne2,e1\ne2,e1\n"},
-     ["SUPPLIES.csv:3: duplicate relationship e2 -[SUPPLIES]-> e1: first at SUPPLIES.csv:2"]),
+    ("duplicate-relationship", {"Enterprise.csv": GOOD_ENTERPRISES,
+                                "SUPPLIES.csv": "from,to,weight\ne2,e1,0.5\ne2,e1,0.7\n"},
+     ["SUPPLIES.csv:3: duplicate relationship e2 -[SUPPLIES]-> e1 with other values: first at SUPPLIES.csv:2"]),
     ("empty-file", {"Enterprise.csv": ""}, ["Enterprise.csv: empty file"]),
     ("blank-lines-only", {"Enterprise.csv": "\n\n  \n"}, ["Enterprise.csv: empty file"]),
     ("extra-cells", {"Enterprise.csv": "id,name,in_zone\ne1,晶澳,true,surplus\n"},
@@ -153,14 +154,14 @@ def test_all_problems_are_reported_at_once(store, tmp_path):
 def test_skip_invalid_writes_exactly_the_valid_rows(store, tmp_path):
     write(tmp_path, "Enterprise.csv", "id,name,in_zone\ne1,甲,true\ne2,乙,perhaps\ne3,丙,false\n")
     write(tmp_path, "SUPPLIES.csv", "from,to,weight\ne1,e3,0.5\ne2,e3,0.5\ne3,ghost,0.1\n")
-    summary = load_paths(store, [tmp_path], skip_invalid=True)
+    summary = load_paths(store, [tmp_path], skip_invalid=True, rejects_dir=tmp_path / "rejects")
     assert {r["id"] for r in store.read("MATCH (e:Enterprise) RETURN e.id AS id")} == {"e1", "e3"}
     assert store.read("MATCH (a:Enterprise)-[:SUPPLIES]->(b:Enterprise) RETURN a.id AS a, b.id AS b") == \
         [{"a": "e1", "b": "e3"}]
     assert len(summary.rejected) == 3
     rejects = {p.name: p.read_text(encoding="utf-8-sig") for p in summary.reject_files}
-    assert "perhaps" in rejects["Enterprise.csv.rejects.csv"]
-    supplies = rejects["SUPPLIES.csv.rejects.csv"]
+    assert "perhaps" in rejects["Enterprise.csv"]
+    supplies = rejects["SUPPLIES.csv"]
     assert "rejected row" in supplies and "ghost" in supplies   # e2 cascades; ghost dangles
 
 
@@ -241,7 +242,7 @@ def test_templates_load_as_they_are(store, tmp_path):
     assert "Enterprise" in sheets and "SUPPLIES" in sheets
     (tmp_path / "chaingraph-template.xlsx").unlink()
     load_paths(store, [tmp_path])
-    assert store.counts()["nodes"]["Enterprise"] == 1
+    assert store.counts()["nodes"]["Enterprise"] == 2     # the second example firm is SUPPLIES' customer
 
 
 def test_cli_load_reports_on_stderr_with_nonzero_exit(tmp_path):
