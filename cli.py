@@ -95,13 +95,16 @@ def stats(obj: Context, fmt):
 @click.option("--mapping", default=None, help="YAML mapping file for a layout other than the native one.")
 @click.option("--encoding", default=None, help="Force a text encoding (utf-8, gbk, gb18030…).")
 @click.option("--sheet", default=None, help="Read only this sheet of each workbook.")
+@click.option("--header-row", type=click.IntRange(min=1), default=None,
+              help="Row number of the header when a title row is above it (default: the first non-blank row).")
 @click.pass_obj
-def validate(obj: Context, paths, mapping, encoding, sheet):
+def validate(obj: Context, paths, mapping, encoding, sheet, header_row):
     """Check files without writing anything. 校验"""
     from loaders.load import validate_paths
     from loaders.problems import report
     with obj.store() as store:
-        plan = validate_paths(store, list(paths), encoding=encoding, sheet=sheet, mapping=mapping)
+        plan = validate_paths(store, list(paths), encoding=encoding, sheet=sheet, mapping=mapping,
+                              header_row=header_row)
     problems = plan.all_problems()
     if problems:
         fail(report(problems).replace("nothing was written", "nothing was written (validate never writes)"),
@@ -113,13 +116,17 @@ def validate(obj: Context, paths, mapping, encoding, sheet):
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--mapping", default=None, help="YAML mapping file for a layout other than the native one.")
-@click.option("--skip-invalid", is_flag=True, help="Write the valid rows; put rejected rows in NAME.rejects.csv.")
-@click.option("--rejects-dir", default=None, help="Folder for the reject files (default: beside each input).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Write the valid rows; rejected rows go to reject files you can fix and load again.")
+@click.option("--rejects-dir", default=None,
+              help="Folder for the reject files (default: a new ./rejects-<time>/; never an input folder).")
 @click.option("--encoding", default=None, help="Force a text encoding (utf-8, gbk, gb18030…).")
 @click.option("--sheet", default=None, help="Read only this sheet of each workbook.")
+@click.option("--header-row", type=click.IntRange(min=1), default=None,
+              help="Row number of the header when a title row is above it (default: the first non-blank row).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, sheet, fmt):
+def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, sheet, header_row, fmt):
     """Validate, then load files in one transaction (all or nothing). 导入"""
     from rich.progress import Progress
     from loaders.load import load_paths
@@ -139,7 +146,8 @@ def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, shee
                 click.echo(f"writing {what}: {done}/{total} rows ({done * 100 // max(total, 1)}%)", err=True)
         try:
             summary = load_paths(store, list(paths), skip_invalid=skip_invalid, encoding=encoding, sheet=sheet,
-                                 mapping=mapping, progress=progress, rejects_dir=rejects_dir)
+                                 mapping=mapping, progress=progress, rejects_dir=rejects_dir,
+                                 header_row=header_row)
         except LoadRejected as exc:
             fail(report(exc.problems, limit=200), EXIT_INVALID)
     click.echo(f"{sum(summary.rows.values())} rows validated {summary.method} in {summary.validate_s:.1f} s, "
@@ -149,8 +157,30 @@ def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, shee
         click.echo(report(summary.rejected, limit=50).replace(
             "nothing was written", "these rows were skipped").replace("未写入任何数据", "已跳过这些行"), err=True)
         for path in summary.reject_files:
-            click.echo(f"rejected rows written to {path}", err=True)
+            click.echo(f"rejected rows written to {path} (fix and load again / 修正后可重新导入)", err=True)
+    for line in match_report(summary):
+        click.echo(line, err=True)
     emit(summary.table(), fmt)
+
+
+def match_report(summary) -> list[str]:
+    """Notes (merged duplicates, normalised codes) and how firm rows matched stored firms, for stderr."""
+    from collections import Counter
+    lines = []
+    if summary.notes:
+        lines += [str(n) for n in summary.notes[:20]]
+        if len(summary.notes) > 20:
+            lines.append(f"… and {len(summary.notes) - 20} more")
+        lines.append(f"{len(summary.notes)} note(s): rows merged or values normalised, all loaded / "
+                     f"{len(summary.notes)} 条提示：重复行已合并或取值已规范，均已导入")
+    if summary.matches:
+        counts = Counter(m.status for m in summary.matches)
+        lines.append("firms / 企业: " + ", ".join(f"{counts[s]} {s}" for s in ("matched", "new", "ambiguous", "rejected")
+                                                 if counts[s]) + " (matched = already in the graph / 已在图中)")
+        for m in [m for m in summary.matches if m.status == "ambiguous" or m.how in ("credit_code", "name")][:50]:
+            lines.append(f"  {m.file}:{m.row}: {m.name} → {m.status}"
+                         + (f" by {m.how}: {m.existing}" if m.existing else ""))
+    return lines
 
 
 @main.command()

@@ -37,6 +37,9 @@ def page() -> None:
     mapping = st.file_uploader(tr("映射文件（可选，YAML）", "Mapping (optional, YAML)"), type=["yaml", "yml"],
                                key="import_mapping")
     skip_invalid = st.checkbox(tr("跳过无效行（其余照常导入）", "Skip invalid rows (load the rest)"), key="import_skip")
+    header_row = st.number_input(tr("表头所在行（0 = 第一个非空行；表头上方有标题行时填写，如 2）",
+                                    "Header row (0 = the first non-blank row; e.g. 2 when a title row is above it)"),
+                                 min_value=0, max_value=1000, value=0, step=1, key="import_header_row") or None
     if not uploads:
         return
     too_big = [u.name for u in uploads if u.size > MAX_UPLOAD_MB * 1024 * 1024]
@@ -44,13 +47,14 @@ def page() -> None:
         st.error(tr(f"文件超过 {MAX_UPLOAD_MB:g} MB 上限：", f"Over the {MAX_UPLOAD_MB:g} MB limit: ") + "、".join(too_big))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) / "uploads"
+        folder.mkdir()
         _save(uploads, folder)
         mapping_path = None
         if mapping is not None:
-            mapping_path = folder / "mapping.yaml"
+            mapping_path = Path(tmp) / "mapping.yaml"
             mapping_path.write_bytes(mapping.getvalue())
-        plan = validate_paths(store, [folder], mapping=mapping_path)
+        plan = validate_paths(store, [folder], mapping=mapping_path, header_row=header_row)
         problems = plan.all_problems()
         counts = plan.row_counts()
         st.subheader(tr("校验报告", "Validation report"))
@@ -71,14 +75,22 @@ def page() -> None:
         def progress(what, done, total):
             bar.progress(done / max(total, 1), text=f"{what}: {done}/{total}")
         try:
+            # Reject files go beside the uploads, never among them (they would be read as input).
             summary = load_paths(store, [folder], mapping=mapping_path, skip_invalid=skip_invalid,
-                                 progress=progress, rejects_dir=folder / "rejects")
+                                 progress=progress, rejects_dir=Path(tmp) / "rejects", header_row=header_row)
         except LoadRejected as exc:
             st.error(str(exc))
             return
         data_changed()
         st.success(tr("导入完成", "Imported"))
         st.dataframe(localise(pd.DataFrame(summary.table())), hide_index=True, width="stretch")
+        if summary.matches:
+            st.subheader(tr("企业匹配", "Firm matching"))
+            st.dataframe(pd.DataFrame([m.as_dict() for m in summary.matches]), hide_index=True, width="stretch")
+        if summary.notes:
+            st.info(tr(f"{len(summary.notes)} 条提示（重复行已合并、取值已规范）", f"{len(summary.notes)} note(s)"))
+            st.dataframe(pd.DataFrame([{"file": n.file, "row": n.row, "column": n.column, "note": n.reason}
+                                       for n in summary.notes]), hide_index=True, width="stretch")
         for path in summary.reject_files:
             st.download_button(tr(f"下载被拒绝的行：{path.name}", f"Download rejected rows: {path.name}"),
                                path.read_bytes(), file_name=path.name, mime="text/csv", key=f"rej-{path.name}")

@@ -252,6 +252,7 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
     canonical = {name for name, s in specs.items() if name in ENDPOINTS and "column" in s
                  and s["column"] in code_columns}
     fan = [i for i, name in enumerate(specs) if name in ENDPOINTS]
+    split_ends = [i for i in fan if "split" in list(specs.values())[i]]
     out = Table(table.source, header, raw=table, header_row=table.header_row)
     for number, cells in table.rows:
         if any(_text(cells[i] if i < len(cells) else None) != v for i, v in where):
@@ -267,16 +268,13 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
                          else _lookup(spec["lookup"], value, store, lookups))
             row.append(value)
         row += list(constants.values())
+        if any(row[i] in (None, []) for i in split_ends):
+            continue               # an empty list cell: no relationship (or node) from this row
         lists = [i for i in fan if isinstance(row[i], list)]
         if not lists:
             out.rows.append((number, row))
             continue
         # Fan-out: one record per value of a list-valued id or endpoint (per pair for two lists).
-        if any(not row[i] for i in lists):
-            for i in lists:
-                row[i] = None      # an empty list is a missing value, reported as such
-            out.rows.append((number, row))
-            continue
         for combo in itertools.product(*(row[i] for i in lists)):
             one = list(row)
             for i, value in zip(lists, combo):

@@ -84,3 +84,53 @@ def bundled_store(request, tmp_path_factory):
         load_paths(s, [BUNDLED])
         yield s
         s.clear()
+
+
+def valid_credit_code(first17: str) -> str:
+    """A 统一社会信用代码 completed with its GB 32100-2015 check character, computed here from the
+    standard (weights 3^i mod 31 over the 31-character set), independently of loaders/credit_code.py."""
+    charset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    total = sum(charset.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
+    return first17 + charset[(31 - total % 31) % 31]
+
+
+@pytest.fixture
+def second_dataset(tmp_path):
+    """The issue's "second dataset" shape: companies with a comma-separated product list, products
+    with a comma-separated list of downstream products, company→company fund transfers."""
+    folder = tmp_path / "second"
+    folder.mkdir()
+    (folder / "companies.csv").write_text(
+        "company_id,company_name,credit_code,products\n"
+        f"c1,甲汽车有限公司,{valid_credit_code('91150000MA0N00001')},\"汽车,电池\"\n"
+        f"c2,乙铝业股份有限公司,{valid_credit_code('91150000MA0N00002')},铝材\n"
+        f"c3,丙材料有限公司,{valid_credit_code('91150000MA0N00003')},\"铝材, 电池 ,\"\n", encoding="utf-8")
+    (folder / "products.csv").write_text(
+        "product,downstream\n铝材,\"汽车,电池\"\n电池,汽车\n汽车,\n", encoding="utf-8")
+    (folder / "transfers.csv").write_text(
+        "payer,payee,amount\nc1,c2,100\nc1,c3,50\n", encoding="utf-8")
+    (tmp_path / "second.yaml").write_text("""
+sources:
+  - file: companies.csv
+    label: Enterprise
+    id: company_id
+    properties: {name: company_name, credit_code: credit_code}
+    constants: {in_zone: false}
+  - file: products.csv
+    label: Product
+    id: {column: product, prefix: 'prod:'}
+    properties: {name: product}
+  - file: companies.csv
+    relationship: MAKES
+    from: company_id
+    to: {column: products, split: ',', prefix: 'prod:'}
+  - file: products.csv
+    relationship: FEEDS
+    from: {column: product, prefix: 'prod:'}
+    to: {column: downstream, split: ',', prefix: 'prod:'}
+  - file: transfers.csv
+    relationship: SUPPLIES          # a fund transfer payee -> payer: the payee supplies the payer
+    from: payee
+    to: payer
+""", encoding="utf-8")
+    return folder, tmp_path / "second.yaml"
