@@ -189,7 +189,7 @@ def _match_firms(plan: LoadPlan, rows: list[Row], stored_firms) -> dict[str, str
         if status == "new" and name:
             first = first_by_name.setdefault(name_key(name), row)
             if first.values["id"] != node_id:
-                status, other = "ambiguous", f"{first.values['id']} ({first.values.get('name')}) at " \
+                status, how, other = "ambiguous", "name", f"{first.values['id']} ({first.values.get('name')}) at " \
                                              f"{first.source}:{first.number}"
         if status == "ambiguous":
             row.problems.append(Problem(row.source, row.number, _col(row, "name"),
