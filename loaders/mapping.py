@@ -165,26 +165,36 @@ def spec_cell(spec: dict[str, Any], cells: list[Any], columns: dict[str, int]) -
 
 def apply_spec(spec: dict[str, Any], raw: Any) -> Any:
     """One source cell through the spec's transforms."""
-    value = raw
-    if isinstance(value, str) and spec.get("strip", True):
-        value = value.strip()
-    if value in (None, "") and "default" in spec:
-        return spec["default"]
-    if value in (None, ""):
-        return None
-    if "regex" in spec:
-        match = re.search(spec["regex"], str(value))
-        if not match:
-            return CellError(f"{value!r} does not match the pattern {spec['regex']!r}")
-        value = match.group(1) if match.groups() else match.group(0)
-    if "map" in spec:
-        value = spec["map"].get(value, value)
-    if "split" in spec:
-        return [f"{spec.get('prefix', '')}{v.strip()}{spec.get('suffix', '')}"
-                for v in str(value).split(spec["split"]) if v.strip()]
-    if "prefix" in spec or "suffix" in spec:
-        value = f"{spec.get('prefix', '')}{value}{spec.get('suffix', '')}"
-    return value
+    return compile_spec(spec)(raw)
+
+
+def compile_spec(spec: dict[str, Any]):
+    """The spec's transforms as one function of a cell (built once per source, called per row)."""
+    strip = spec.get("strip", True)
+    has_default, default = "default" in spec, spec.get("default")
+    regex = re.compile(spec["regex"]) if "regex" in spec else None
+    mapping, split = spec.get("map"), spec.get("split")
+    prefix, suffix = spec.get("prefix", ""), spec.get("suffix", "")
+    affix = "prefix" in spec or "suffix" in spec
+
+    def apply(value: Any) -> Any:
+        if strip and isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            return default if has_default else None
+        if regex is not None:
+            match = regex.search(str(value))
+            if not match:
+                return CellError(f"{value!r} does not match the pattern {spec['regex']!r}")
+            value = match.group(1) if match.groups() else match.group(0)
+        if mapping is not None:
+            value = mapping.get(value, value)
+        if split is not None:
+            return [f"{prefix}{v.strip()}{suffix}" for v in str(value).split(split) if v.strip()]
+        if affix:
+            value = f"{prefix}{value}{suffix}"
+        return value
+    return apply
 
 
 def tables_from_mapping(mapping_path: str | Path, paths: list[str | Path], *, encoding: str | None = None,
@@ -251,21 +261,30 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
     # credit_code property itself, so the id is the code's canonical form.
     canonical = {name for name, s in specs.items() if name in ENDPOINTS and "column" in s
                  and s["column"] in code_columns}
+    # Per spec, once: where its value comes from and its transforms (the loop below runs per row).
+    plan = []
+    for name, spec in specs.items():
+        index = columns[spec["column"]] if "template" not in spec else None
+        plan.append((index, spec, name in canonical, compile_spec(spec), spec.get("lookup")))
     fan = [i for i, name in enumerate(specs) if name in ENDPOINTS]
     split_ends = [i for i in fan if "split" in list(specs.values())[i]]
     out = Table(table.source, header, raw=table, header_row=table.header_row)
     for number, cells in table.rows:
-        if any(_text(cells[i] if i < len(cells) else None) != v for i, v in where):
+        if where and not _where(cells, where):
             continue
         row = []
-        for name, spec in specs.items():
-            cell = spec_cell(spec, cells, columns)
-            if name in canonical and isinstance(cell, str):
+        width = len(cells)
+        for index, spec, code, transform, lookup in plan:
+            if index is None:
+                cell = spec_cell(spec, cells, columns)
+            else:
+                cell = cells[index] if index < width else None
+            if code and isinstance(cell, str):
                 cell = credit_code.normalise(cell)
-            value = apply_spec(spec, cell)
-            if "lookup" in spec and value is not None and not isinstance(value, CellError):
-                value = ([_lookup(spec["lookup"], v, store, lookups) for v in value] if isinstance(value, list)
-                         else _lookup(spec["lookup"], value, store, lookups))
+            value = transform(cell)
+            if lookup and value is not None and not isinstance(value, CellError):
+                value = ([_lookup(lookup, v, store, lookups) for v in value] if isinstance(value, list)
+                         else _lookup(lookup, value, store, lookups))
             row.append(value)
         row += list(constants.values())
         if any(row[i] in (None, []) for i in split_ends):
@@ -281,6 +300,14 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
                 one[i] = value
             out.rows.append((number, one))
     return (out, target, names), []
+
+
+def _where(cells: list[Any], where: list[tuple[int, str]]) -> bool:
+    for i, wanted in where:
+        cell = cells[i] if i < len(cells) else None
+        if (cell.strip() if type(cell) is str else _text(cell)) != wanted:
+            return False
+    return True
 
 
 def _text(value: Any) -> str:

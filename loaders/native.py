@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from graph import schema
 from graph.schema import NodeLabel, Prop, RelType
@@ -28,7 +29,7 @@ class Target:
     label: NodeLabel | None = None
     rel: RelType | None = None
 
-    @property
+    @cached_property        # read once per row by the planner
     def name(self) -> str:
         return self.label.name if self.label else self.rel.name
 

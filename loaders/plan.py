@@ -27,7 +27,7 @@ from loaders.values import convert, is_blank
 RelKey = tuple[str, str, str]  # (type, from label, to label)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     source: str
     number: int
@@ -225,46 +225,71 @@ def _file(plan: LoadPlan, row: Row, bucket: list[Row], bad: set[tuple[str, int]]
 
 def _typed_rows(table: Table, target: Target, names: list[str | None]):
     header_of = {name: table.header[i] for i, name in enumerate(names) if name}
+    props = {p.name: p for p in target.props}
+    fields = [(i, name, header_of[name], props.get(name)) for i, name in enumerate(names) if name]
+    derives = _derivable(target, set(header_of))
+    source, width = table.source, len(names)
     for number, cells in table.rows:
-        if all(is_blank(c) for c in cells):
+        if _blank_row(cells):
             continue  # blank rows inside a sheet are layout, not data
-        row = Row(table.source, number, cells, header_of, {}, table_header=table.header)
-        if len(cells) > len(names) and any(not is_blank(c) for c in cells[len(names):]):
-            row.problems.append(Problem(table.source, number, None,
-                                        f"{len(cells)} cells but the header has {len(names)} columns / 列数多于表头"))
-        for i, name in enumerate(names):
-            if name is None:
-                continue
-            cell = cells[i] if i < len(cells) else None
-            if name in ("from", "to", "from_label", "to_label"):
-                if isinstance(cell, CellError):
-                    row.problems.append(Problem(table.source, number, header_of[name], str(cell)))
+        row = Row(source, number, cells, header_of, {}, table_header=table.header)
+        values, n = row.values, len(cells)
+        if n > width and any(not is_blank(c) for c in cells[width:]):
+            row.problems.append(Problem(source, number, None,
+                                        f"{n} cells but the header has {width} columns / 列数多于表头"))
+        for i, name, column, prop in fields:
+            cell = cells[i] if i < n else None
+            if prop is None:    # from, to, from_label, to_label: ids and labels, as text
+                if type(cell) is str:
+                    value = cell.strip() or None
+                elif isinstance(cell, CellError):
+                    row.problems.append(Problem(source, number, column, str(cell)))
                     continue
-                value = None if is_blank(cell) else str(cell).strip()
+                else:
+                    value = None if is_blank(cell) else str(cell).strip()
                 if value is None and name in ("from", "to"):
-                    row.problems.append(Problem(table.source, number, header_of[name], "required value missing / 必填"))
-                row.values[name] = value
+                    row.problems.append(Problem(source, number, column, "required value missing / 必填"))
+                values[name] = value
                 continue
-            prop = next(p for p in target.props if p.name == name)
-            try:
-                row.values[name] = convert(prop, cell)
-            except ValueError as exc:
-                row.problems.append(Problem(table.source, number, header_of[name], str(exc)))
-                continue
-            if row.values[name] is None and prop.required:
-                row.problems.append(Problem(table.source, number, header_of[name], "required value missing / 必填"))
-            elif name == "credit_code" and row.values[name] is not None:
-                _check_credit_code(row, header_of[name])
-        _derive(target, row, set(header_of))
+            if type(cell) is str and prop.kind == "str" and prop.allowed is None:
+                value = cell.strip() or None     # what convert() gives for plain text, without its checks
+            else:
+                try:
+                    value = convert(prop, cell)
+                except ValueError as exc:
+                    row.problems.append(Problem(source, number, column, str(exc)))
+                    continue
+            values[name] = value
+            if value is None and prop.required:
+                row.problems.append(Problem(source, number, column, "required value missing / 必填"))
+            elif name == "credit_code" and value is not None:
+                _check_credit_code(row, column)
+        if derives:
+            _derive(derives, row)
         yield row
 
 
-def _derive(target: Target, row: Row, columns: set[str]) -> None:
-    """Fill derived properties (a year from a date, days between two dates) from the table's columns."""
+def _blank_row(cells: list[Any]) -> bool:
+    for c in cells:
+        if c is None or c == "" or is_blank(c):
+            continue
+        return False
+    return True
+
+
+def _derivable(target: Target, columns: set[str]) -> list[tuple[Any, list[str]]]:
+    """Derived properties the table's columns allow (and do not give themselves)."""
+    out = []
     for prop in target.props:
         sources = prop.derived_from.split("..") if prop.derived_from else []
-        if not sources or prop.name in columns or not all(s in columns for s in sources):
-            continue
+        if sources and prop.name not in columns and all(s in columns for s in sources):
+            out.append((prop, sources))
+    return out
+
+
+def _derive(derives: list[tuple[Any, list[str]]], row: Row) -> None:
+    """Fill derived properties (a year from a date, days between two dates) from the table's columns."""
+    for prop, sources in derives:
         values = [row.values.get(s) for s in sources]
         derived = None
         if all(values) and len(values) == 2:

@@ -120,17 +120,25 @@ def _read_jsonl(path: Path, encoding: str | None) -> Table:
     text, used = decode(path, path.read_bytes(), encoding)
     table = Table(path.name, [], encoding=used)
     keys: dict[str, None] = {}
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    try:
+        # One parse for the whole file is several times faster than one per line; a broken line is
+        # then found (and named) by parsing line by line.
+        parsed = json.loads("[" + ",".join(line for _, line in lines) + "]")
+        if len(parsed) != len(lines):
+            raise ValueError("a line held more than one value")
+    except ValueError:
+        parsed = None
     objects = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for k, (number, line) in enumerate(lines):
         try:
-            obj = json.loads(line)
+            obj = parsed[k] if parsed is not None else json.loads(line)
         except json.JSONDecodeError as exc:
             raise ReadError(Problem(path.name, number, None, f"invalid JSON: {exc.msg}")) from exc
         if not isinstance(obj, dict):
             raise ReadError(Problem(path.name, number, None, "each line must be a JSON object"))
-        keys.update(dict.fromkeys(obj))
+        if not keys.keys() >= obj.keys():
+            keys.update(dict.fromkeys(obj))
         objects.append((number, obj))
     if not objects:
         raise ReadError(Problem(path.name, None, None, "empty file: no JSON objects / 空文件"))
