@@ -176,6 +176,15 @@ def compile_spec(spec: dict[str, Any]):
     mapping, split = spec.get("map"), spec.get("split")
     prefix, suffix = spec.get("prefix", ""), spec.get("suffix", "")
     affix = "prefix" in spec or "suffix" in spec
+    if strip and not has_default and regex is None and mapping is None and split is None:
+        # The common specs (a column, maybe with a prefix), without the general path's branches.
+        def plain(value: Any) -> Any:
+            if type(value) is str:
+                value = value.strip()
+            if value is None or value == "":
+                return None
+            return f"{prefix}{value}{suffix}" if affix else value
+        return plain
 
     def apply(value: Any) -> Any:
         if strip and isinstance(value, str):
@@ -268,6 +277,8 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
         plan.append((index, spec, name in canonical, compile_spec(spec), spec.get("lookup")))
     fan = [i for i, name in enumerate(specs) if name in ENDPOINTS]
     split_ends = [i for i in fan if "split" in list(specs.values())[i]]
+    may_fan = bool(split_ends) or any(list(specs.values())[i].get("lookup") for i in fan)
+    const_values = list(constants.values())
     out = Table(table.source, header, raw=table, header_row=table.header_row)
     for number, cells in table.rows:
         if where and not _where(cells, where):
@@ -286,10 +297,10 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
                 value = ([_lookup(lookup, v, store, lookups) for v in value] if isinstance(value, list)
                          else _lookup(lookup, value, store, lookups))
             row.append(value)
-        row += list(constants.values())
-        if any(row[i] in (None, []) for i in split_ends):
+        row += const_values
+        if split_ends and any(row[i] in (None, []) for i in split_ends):
             continue               # an empty list cell: no relationship (or node) from this row
-        lists = [i for i in fan if isinstance(row[i], list)]
+        lists = [i for i in fan if isinstance(row[i], list)] if may_fan else None
         if not lists:
             out.rows.append((number, row))
             continue

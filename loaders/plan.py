@@ -114,6 +114,7 @@ def build_plan(tables: list[tuple[Table, Target | None, list[str] | None]],
     # Rejecting a row can orphan records elsewhere, whose rows are then rejected too: repeat until
     # no new row is rejected (in practice two or three rounds).
     bad = {row.origin for _, row in node_rows + rel_rows if row.problems}
+    passed: set[int] = set()     # relationship rows whose endpoints were found (re-checked only if one is lost)
     while True:
         newly: set[tuple[str, int]] = set()
         merged: set[int] = set()
@@ -144,10 +145,14 @@ def build_plan(tables: list[tuple[Table, Target | None, list[str] | None]],
         for target, row in rel_rows:
             if row.origin in bad:
                 continue
-            _check_endpoints(target, row, labels, rejected_ids)
-            if row.problems:
-                newly.add(row.origin)
-                continue
+            values = row.values
+            if id(row) not in passed or any(values[end] in rejected_ids and values[end] not in labels
+                                            for end in ("from", "to")):
+                _check_endpoints(target, row, labels, rejected_ids)
+                if row.problems:
+                    newly.add(row.origin)
+                    continue
+                passed.add(id(row))
             key = (target.name, row.values["from"], row.values["to"])
             first = seen.get(key)
             if first is None:
@@ -230,7 +235,8 @@ def _typed_rows(table: Table, target: Target, names: list[str | None]):
     derives = _derivable(target, set(header_of))
     source, width = table.source, len(names)
     for number, cells in table.rows:
-        if _blank_row(cells):
+        first = cells[0] if cells else None
+        if not (type(first) is str and first.strip()) and _blank_row(cells):
             continue  # blank rows inside a sheet are layout, not data
         row = Row(source, number, cells, header_of, {}, table_header=table.header)
         values, n = row.values, len(cells)

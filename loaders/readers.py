@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +121,6 @@ def _read_delimited(path: Path, delimiter: str, encoding: str | None, header_row
 def _read_jsonl(path: Path, encoding: str | None) -> Table:
     text, used = decode(path, path.read_bytes(), encoding)
     table = Table(path.name, [], encoding=used)
-    keys: dict[str, None] = {}
     lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
     try:
         # One parse for the whole file is several times faster than one per line; a broken line is
@@ -129,21 +130,26 @@ def _read_jsonl(path: Path, encoding: str | None) -> Table:
             raise ValueError("a line held more than one value")
     except ValueError:
         parsed = None
-    objects = []
-    for k, (number, line) in enumerate(lines):
-        try:
-            obj = parsed[k] if parsed is not None else json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ReadError(Problem(path.name, number, None, f"invalid JSON: {exc.msg}")) from exc
-        if not isinstance(obj, dict):
-            raise ReadError(Problem(path.name, number, None, "each line must be a JSON object"))
-        if not keys.keys() >= obj.keys():
-            keys.update(dict.fromkeys(obj))
-        objects.append((number, obj))
-    if not objects:
+    if parsed is None or not all(isinstance(obj, dict) for obj in parsed):
+        parsed = []
+        for number, line in lines:
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ReadError(Problem(path.name, number, None, f"invalid JSON: {exc.msg}")) from exc
+            if not isinstance(obj, dict):
+                raise ReadError(Problem(path.name, number, None, "each line must be a JSON object"))
+            parsed.append(obj)
+    if not parsed:
         raise ReadError(Problem(path.name, None, None, "empty file: no JSON objects / 空文件"))
-    table.header = list(keys)
-    table.rows = [(n, [obj.get(k) for k in table.header]) for n, obj in objects]
+    table.header = list(dict.fromkeys(itertools.chain.from_iterable(parsed)))   # keys in first-seen order
+    get = operator.itemgetter(*table.header)
+    width = len(table.header)
+    for (number, _), obj in zip(lines, parsed):
+        if len(obj) == width:        # every key present (the usual case): one C call per row
+            table.rows.append((number, [get(obj)] if width == 1 else list(get(obj))))
+        else:
+            table.rows.append((number, [obj.get(k) for k in table.header]))
     return table
 
 
