@@ -13,10 +13,13 @@ def _lang() -> str:
     return "en" if st.session_state.get("lang") == "en" else "zh"
 
 
+ON_PAGE_WIDTH = 1000   # pixels: about the page's content width, so the picture is shown near 1:1, not shrunk
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _cards_png(chain: str, weak_threshold: int, lang: str) -> bytes:
+def _cards_png(chain: str, weak_threshold: int, lang: str, width: int = 1440) -> bytes:
     from reports.panorama_cards import panorama_cards, png_bytes
-    return png_bytes(panorama_cards(get_store(), chain, weak_threshold), lang)
+    return png_bytes(panorama_cards(get_store(), chain, weak_threshold), lang, width=width)
 
 
 def _briefing_buttons(chain: str, weak_threshold: int) -> None:
@@ -53,11 +56,10 @@ def page() -> None:
     st.query_params["chain"] = chain
     threshold = st.number_input(tr("弱链阈值（园区企业少于）", "Weak below (in-zone firms)"), 1, 50, 2)
     result = cached_query("panorama", chain=chain, weak_threshold=int(threshold))
-    png = _cards_png(chain, int(threshold), _lang())
-    st.image(png, width="stretch")
+    st.image(_cards_png(chain, int(threshold), _lang(), ON_PAGE_WIDTH), width="stretch")
     left, right = st.columns([1, 3])
-    left.download_button(tr("下载全景图 PNG", "Download panorama PNG"), png, file_name=f"panorama-{chain}.png",
-                         mime="image/png")
+    left.download_button(tr("下载全景图 PNG", "Download panorama PNG"), _cards_png(chain, int(threshold), _lang()),
+                         file_name=f"panorama-{chain}.png", mime="image/png")
     with right:
         _briefing_buttons(chain, int(threshold))
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
