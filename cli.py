@@ -242,6 +242,8 @@ def query(obj: Context, name, params, list_, fmt):
     with obj.store() as store:
         try:
             result = spec.run(store, **kwargs)
+        except ValueError as exc:          # an unknown id or name, a value out of range: the user's input
+            fail(str(exc), EXIT_INVALID)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
     emit(result.table.to_dict("records"), fmt)

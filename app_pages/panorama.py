@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from app_pages import nav
+from app_pages.firm import firm_link
 from app_pages.common import localise, cached_query, get_store, tr
 
 
@@ -87,7 +88,10 @@ def _segment_details(segment: str, threshold: int) -> None:
                        "No out-of-zone firm in this segment is tied to an in-zone firm."))
         else:
             why = "explanation_en" if _lang() == "en" else "explanation_zh"
-            st.dataframe(localise(leads[["rank", "name", "score", why, "paths"]]), hide_index=True, width="stretch")
+            shown = localise(leads[["rank", "name", "score", why, "paths"]])
+            shown[tr("画像", "Profile")] = [firm_link(i) for i in leads["lead"]]
+            st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("画像", "Profile"):
+                         st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})
         st.page_link(nav.PAGES["leads"], label=tr("在招商线索页打开 →", "Open in Leads →"),
                      query_params={"segment": segment})
     near = cached_query("neighbourhood", ids=[segment], cap=300)
