@@ -1,4 +1,5 @@
-"""Cypher 控制台 Console: read-only on both stores (guard first, then the engine's read-only mode);
+"""Cypher 控制台 Console: read-only on both stores (an allow-list guard first, then the engine's
+read-only mode in a child process bounded in time, memory and result size, see queries.console);
 results as a table, and as a graph when nodes or relationships come back."""
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import streamlit as st
 
 from app_pages import drawing
 from app_pages.common import get_store, tr
-from graph.store import StoreError
+from graph.store import StoreError, redact
 from queries.console import ConsoleRefused, graph_from_rows, run_console
+from queries.console_runner import MEMORY_MB, RESULT_MB
 from queries.examples import EXAMPLES
 
 import os
@@ -27,8 +29,10 @@ def _load_example() -> None:
 
 def page() -> None:
     st.title(tr("Cypher 控制台（只读）", "Cypher console (read-only)"))
-    st.caption(tr(f"最多返回 {ROW_CAP} 行，超时 {TIMEOUT:.0f} 秒；写入语句会被拒绝。",
-                  f"At most {ROW_CAP} rows, {TIMEOUT:.0f} s timeout; writes are refused."))
+    st.caption(tr(f"只读：只接受 MATCH、OPTIONAL MATCH、WHERE、WITH、UNWIND、RETURN、ORDER BY、SKIP、LIMIT、UNION；"
+                  f"最多返回 {ROW_CAP} 行（及 {RESULT_MB:g} MB），超时 {TIMEOUT:.0f} 秒，内存上限 {MEMORY_MB} MB。",
+                  f"Read-only: only MATCH, OPTIONAL MATCH, WHERE, WITH, UNWIND, RETURN, ORDER BY, SKIP, LIMIT, UNION; "
+                  f"at most {ROW_CAP} rows ({RESULT_MB:g} MB), {TIMEOUT:.0f} s timeout, {MEMORY_MB} MB memory."))
     store = get_store()
     if store is None:
         return
@@ -51,11 +55,14 @@ def page() -> None:
         st.error(tr("已拒绝：", "Refused: ") + str(exc))
         return
     except StoreError as exc:
-        st.error(tr("查询失败：", "Query failed: ") + str(exc))
+        st.error(tr("查询失败：", "Query failed: ") + redact(str(exc)))
         return
     table = pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in result.rows], columns=result.columns)
     st.dataframe(table, width="stretch")
-    if result.truncated:
+    if result.cut == "bytes":
+        st.warning(tr(f"结果超过 {RESULT_MB:g} MB，仅显示前 {len(result.rows)} 行。",
+                      f"Result larger than {RESULT_MB:g} MB: first {len(result.rows)} rows shown."))
+    elif result.truncated:
         st.warning(tr(f"结果超过 {ROW_CAP} 行，仅显示前 {ROW_CAP} 行。", f"More than {ROW_CAP} rows: first {ROW_CAP} shown."))
     graph = graph_from_rows(result.rows)
     if graph is not None:
