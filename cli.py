@@ -232,7 +232,7 @@ def cypher(obj: Context, cypher_text, params, fmt, limit, timeout, memory_mb, re
     with obj.store(read_only=True) as store:
         try:
             result = run_console(store, cypher_text, parse_params(params), row_cap=limit, timeout=timeout,
-                                 memory_mb=memory_mb, result_mb=result_mb)
+                                 memory_mb=memory_mb, result_mb=result_mb, warm=False)
         except ConsoleRefused as exc:
             fail(f"refused / 已拒绝: {exc}", EXIT_REFUSED)
         except StoreError as exc:

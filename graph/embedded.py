@@ -49,9 +49,10 @@ def _normalise(value: Any) -> Any:
             out = {"_type": value["_LABEL"], "_src": _key(value["_SRC"]), "_dst": _key(value["_DST"])}
             out.update({k: v for k, v in value.items() if not k.startswith("_")})
             return out
-        if "_nodes" in value and "_rels" in value:
-            return {"_nodes": [_normalise(n) for n in value["_nodes"]],
-                    "_rels": [_normalise(r) for r in value["_rels"]]}
+        if ("_nodes" in value and "_rels" in value) or ("_NODES" in value and "_RELS" in value):
+            # a path (LadybugDB 0.22 spells the keys in capitals)
+            return {"_nodes": [_normalise(n) for n in value.get("_nodes", value.get("_NODES"))],
+                    "_rels": [_normalise(r) for r in value.get("_rels", value.get("_RELS"))]}
         return {k: _normalise(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_normalise(v) for v in value]

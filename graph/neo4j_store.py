@@ -3,7 +3,8 @@
 Reads go through ``execute_read`` and writes through ``execute_write`` (managed transactions the
 driver retries on transient errors, so a write's work function must be safe to re-run: ours are
 MERGE-based).  Settings come from the environment only: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD,
-NEO4J_DATABASE.  The password is never part of any message.
+NEO4J_DATABASE, and NEO4J_CONSOLE_USER / NEO4J_CONSOLE_PASSWORD for the console's read-only account.
+The password, and any ``user:password@`` in the URI, is never part of any message.
 """
 from __future__ import annotations
 
@@ -154,7 +155,11 @@ class Neo4jStore(Store):
             raise _map_error(exc) from exc
 
     def connection_spec(self) -> dict[str, Any]:
-        return {"backend": self.backend, "uri": self.uri, "user": self._user, "password": self._password,
+        """For the console's worker: NEO4J_CONSOLE_USER / NEO4J_CONSOLE_PASSWORD name a read-only account
+        (the built-in ``reader`` role, Enterprise/Aura) to run console queries as, when set."""
+        user = os.environ.get("NEO4J_CONSOLE_USER")
+        password = os.environ.get("NEO4J_CONSOLE_PASSWORD", "") if user else self._password
+        return {"backend": self.backend, "uri": self.uri, "user": user or self._user, "password": password,
                 "database": self.database}
 
     @contextmanager

@@ -29,14 +29,15 @@ class ConsoleResult:
 
 
 def run_console(store: Store, text: str, params: dict[str, Any] | None = None, *, row_cap: int = 1000,
-                timeout: float = 30.0, memory_mb: int | None = None, result_mb: float | None = None) -> ConsoleResult:
+                timeout: float = 30.0, memory_mb: int | None = None, result_mb: float | None = None,
+                warm: bool = True) -> ConsoleResult:
     """Check ``text``, then run it read-only in a bounded child process (see ``queries.console_runner``)."""
     from queries.console_runner import run_bounded
     check_read_only(text)
     if not isinstance(params, (dict, type(None))):
         raise ConsoleRefused("parameters must be a JSON object / 参数必须是 JSON 对象")
     reply = run_bounded(store, text, params or {}, row_cap=row_cap, timeout=timeout, memory_mb=memory_mb,
-                        result_mb=result_mb)
+                        result_mb=result_mb, warm=warm)
     rows = reply["rows"]
     columns = list(rows[0]) if rows else []
     return ConsoleResult(columns, rows, reply["truncated"], reply["cut"])

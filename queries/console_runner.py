@@ -15,6 +15,7 @@ only sees a StoreError; its own memory holds at most the capped result.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import pickle
@@ -47,16 +48,45 @@ ERRORS = {cls.__name__: cls for cls in (StoreError, QueryTimeout, ReadOnlyViolat
 OUT_OF_MEMORY = ("bad_alloc", "OutOfMemory", "MemoryPool", "Unable to allocate", "out of memory")
 
 
+# One started, idle worker per backend in long-running callers (the app): its imports (1-2 s of CPU)
+# are done before the next query comes.  A worker serves one query and exits.
+_spares: dict[str, subprocess.Popen] = {}
+
+
+def _spawn(backend: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    return subprocess.Popen([sys.executable, "-m", "queries.console_runner", backend], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(ROOT), env=env)
+
+
+def _worker(backend: str, warm: bool) -> subprocess.Popen:
+    spare = _spares.pop(backend, None)
+    if spare is None or spare.poll() is not None:
+        spare = _spawn(backend)
+    if warm:
+        _spares[backend] = _spawn(backend)
+    return spare
+
+
+@atexit.register
+def _stop_spares() -> None:
+    for spare in _spares.values():
+        if spare.poll() is None:
+            spare.kill()
+            spare.wait()
+    _spares.clear()
+
+
 def run_bounded(store: Store, text: str, params: dict[str, Any], *, row_cap: int, timeout: float,
-                memory_mb: int | None = None, result_mb: float | None = None) -> dict[str, Any]:
-    """Run one (already checked) query in a bounded child; ``{"rows", "truncated", "cut"}`` or a StoreError."""
+                memory_mb: int | None = None, result_mb: float | None = None, warm: bool = True) -> dict[str, Any]:
+    """Run one (already checked) query in a bounded child; ``{"rows", "truncated", "cut"}`` or a StoreError.
+
+    ``warm``: leave a started worker for the next query (for long-running callers, not the CLI)."""
     memory_mb = memory_mb or MEMORY_MB
     result_bytes = int((result_mb or RESULT_MB) * MB)
     request = {"store": store.connection_spec(), "text": text, "params": params, "row_cap": row_cap,
                "timeout": timeout, "result_bytes": result_bytes, "memory_mb": memory_mb}
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    child = subprocess.Popen([sys.executable, "-m", "queries.console_runner"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(ROOT), env=env)
+    child = _worker(store.backend, warm)
     out, err = bytearray(), bytearray()
     readers = [threading.Thread(target=_drain, args=(child.stdout, out, result_bytes + MB, child), daemon=True),
                threading.Thread(target=_drain, args=(child.stderr, err, 64 * 1024, None), daemon=True)]
@@ -150,7 +180,15 @@ def _limit_address_space(limit: int) -> None:
 
 
 def _child_main() -> None:
-    request = json.loads(sys.stdin.buffer.read())
+    # Import the store's module while idle (a spare worker waits here for its query).
+    if sys.argv[1:] == ["embedded"]:
+        import graph.embedded  # noqa: F401
+    elif sys.argv[1:] == ["neo4j"]:
+        import graph.neo4j_store  # noqa: F401
+    data = sys.stdin.buffer.read()
+    if not data:                         # the caller went away before asking anything
+        return
+    request = json.loads(data)
     out = sys.stdout.buffer
     try:
         store = _open(request["store"], request["memory_mb"])
