@@ -345,3 +345,14 @@ def test_settings_page_shows_the_uri_without_userinfo(monkeypatch):
         assert "s3cret" not in shown and f"{scheme}://{rest}" in shown
     finally:
         _store.clear()
+
+
+def test_neo4j_server_refuses_file_urls_even_past_the_guard(targets):
+    """Second layer on Neo4j: the server's own setting (test server and docker-compose alike)."""
+    neo4j_or_skip()
+    from graph.neo4j_store import Neo4jStore
+    secret, _ = targets
+    with Neo4jStore(read_only=True) as store:
+        with pytest.raises(StoreError, match="allow_csv_import_from_file_urls") as caught:
+            list(store.stream(f"LOAD CSV FROM 'file://{secret}' AS l RETURN l"))
+    assert CANARY not in str(caught.value)
