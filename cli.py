@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from graph import BACKENDS, open_store
-from graph.store import StoreError
+from graph.store import StoreError, redact
 
 EXIT_STORE, EXIT_INVALID, EXIT_REFUSED = 1, 2, 3
 
@@ -30,7 +30,7 @@ class Context:
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(message, err=True)
+    click.echo(redact(message), err=True)   # never a URI's user:password@
     sys.exit(code)
 
 
@@ -255,19 +255,30 @@ def query(obj: Context, name, params, list_, fmt):
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @click.option("--limit", default=1000, show_default=True, help="Row cap.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--max-memory-mb", "memory_mb", default=None, type=int,
+              help="Memory cap of the query's worker process (default CHAINGRAPH_CONSOLE_MEMORY_MB or 1024).")
+@click.option("--max-result-mb", "result_mb", default=None, type=float,
+              help="Result size cap (default CHAINGRAPH_CONSOLE_RESULT_MB or 5).")
 @click.pass_obj
-def cypher(obj: Context, cypher_text, params, fmt, limit, timeout):
-    """Run a read-only Cypher query (writes are refused, exit code 3). 只读查询"""
-    from queries.console import ConsoleRefused, run_console
-    with obj.store() as store:
+def cypher(obj: Context, cypher_text, params, fmt, limit, timeout, memory_mb, result_mb):
+    """Run a read-only Cypher query (anything else is refused, exit code 3). 只读查询"""
+    from queries.console import ConsoleRefused, check_read_only, run_console
+    try:
+        check_read_only(cypher_text)          # refused before the store is even opened
+    except ConsoleRefused as exc:
+        fail(f"refused / 已拒绝: {exc}", EXIT_REFUSED)
+    with obj.store(read_only=True) as store:
         try:
-            result = run_console(store, cypher_text, parse_params(params), row_cap=limit, timeout=timeout)
+            result = run_console(store, cypher_text, parse_params(params), row_cap=limit, timeout=timeout,
+                                 memory_mb=memory_mb, result_mb=result_mb, warm=False)
         except ConsoleRefused as exc:
             fail(f"refused / 已拒绝: {exc}", EXIT_REFUSED)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
     emit(result.rows, fmt)
-    if result.truncated:
+    if result.cut == "bytes":
+        click.echo("(result size cap reached: more rows not shown / 结果过大，其余行未显示)", err=True)
+    elif result.truncated:
         click.echo(f"(row cap {limit} reached: more rows not shown)", err=True)
 
 
