@@ -9,8 +9,10 @@ import streamlit as st
 from app_pages import drawing
 from app_pages.common import localise, cached_query, get_store, tr
 from queries.leads import lead_graph
+from queries.product_leads import product_graph
 
-TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research")}
+TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research"),
+              "product": ("产品上下游（推断）", "product (inferred)")}
 
 
 def xlsx_bytes(table: pd.DataFrame) -> bytes:
@@ -65,4 +67,5 @@ def page() -> None:
         for sentence in row["paths"].splitlines():
             st.markdown(f"- {sentence}")
         graph = lead_graph(row)
+        graph.merge(product_graph(row))
         drawing.show(graph, drawing.spring_positions(graph), key=f"lead-{row['lead']}", height=320)

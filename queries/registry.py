@@ -79,7 +79,15 @@ class QuerySpec:
         return out
 
     def run(self, store: Store, **params) -> QueryResult:
-        return self.fn(store, **self.coerce(params))
+        """Names → ids and range checks first (queries/resolve.py: a ValueError names the problem);
+        an empty answer says why (queries/explain_empty.py, ``extra["why_empty"]``)."""
+        from queries.explain_empty import why_empty
+        from queries.resolve import resolve_params
+        given = resolve_params(store, self.name, self.coerce(params))
+        result = self.fn(store, **given)
+        if result.table.empty:
+            result.extra["why_empty"] = why_empty(store, self.name, given)
+        return result
 
 
 _QUERIES: dict[str, QuerySpec] = {}

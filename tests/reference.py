@@ -10,7 +10,7 @@ import networkx as nx
 
 REL_FILES = {"MEMBER_OF", "COVERS", "PART_OF", "FEEDS", "IN_SEGMENT", "SUPPLIES", "SUBSIDIARY_OF", "BASED_IN",
              "COOPERATES_WITH", "HOSTED_BY", "SERVES", "INVESTED_BY", "REFERRED_BY", "RAISED_BY", "MAKES",
-             "SUBTYPE_OF"}
+             "SUBTYPE_OF", "INCLUDES"}
 
 
 def _value(text: str):
