@@ -20,21 +20,21 @@ ZONE_ANALYSES = {"panorama", "gaps", "leads", "gap_leads", "what_if"}
 
 def why_empty(store: Store, analysis: str, params: dict) -> str:
     """One sentence "中文 / English" saying why ``analysis`` with ``params`` has no rows."""
-    if analysis in ZONE_ANALYSES and analysis != "panorama" and not store.read(ZONE):
-        return NO_ZONE
     if analysis == "panorama":
         return NO_CHAIN_DATA
+    chains = params.get("chains") or []
+    if analysis == "gaps" and chains and all(not store.read(CHAIN_SEGMENTS, {"id": c}) for c in chains):
+        from queries.products import chain_products
+        if not any(chain_products(store, c)[0] for c in chains):
+            return NO_CHAIN_DATA
+    if analysis in ZONE_ANALYSES and not store.read(ZONE):
+        return NO_ZONE
     if analysis == "gaps":
-        chains = params.get("chains") or []
         if not chains and not store.read(ANY_SEGMENT):
             from queries.products import product_chains
             if not product_chains(store):
                 return ("没有产业链环节，也没有园区企业所在的产品型产业链 / no chain has segments, and no chain given "
                         "as products holds an in-zone firm")
-        if chains and all(not store.read(CHAIN_SEGMENTS, {"id": c}) for c in chains):
-            from queries.products import chain_products
-            if not any(chain_products(store, c)[0] for c in chains):
-                return NO_CHAIN_DATA
         return ("所有环节/产品都已有足够的园区企业（强），没有缺链或弱链 / every segment and product has enough "
                 f"in-zone firms (weak_threshold={params.get('weak_threshold')}): no gap")
     if analysis in ("leads", "gap_leads"):

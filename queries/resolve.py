@@ -2,8 +2,10 @@
 
 ``chaingraph query updown --param id=比亚迪`` and the app's text boxes take what a planner knows: an
 id, a name, a short name (简称), a credit code or a stock code.  A value that is an id of the right
-label is kept; otherwise it must match one node exactly (name, 简称, credit or stock code); several
-matches, or none, stop the analysis with the candidates ("did you mean 比亚迪 (co:002594)?").
+label is kept; otherwise it must match one node exactly (name, 简称, credit or stock code), labels
+tried in order (updown: Enterprise, Segment, Project, Product — "比亚迪" is the firm, not the product
+of that name); several matches of one label, or none, stop the analysis with the candidates
+("did you mean 比亚迪 (co:002594)?").
 Every value reaches Cypher as a parameter.
 """
 from __future__ import annotations
@@ -44,11 +46,13 @@ def resolve(store: Store, value: str, labels: tuple[str, ...], param: str = "id"
         if store.read(BY_ID.format(label=label), {"v": text}):
             return text
     found: dict[str, dict] = {}
-    for label in labels:
+    for label in labels:        # in the order given: a firm named like a product is the firm
         for key in KEYS:
             if schema.LABELS[label].prop(key) is not None:
                 for r in store.read(BY_KEY.format(label=label, key=key), {"v": text}):
                     found.setdefault(r["id"], r)
+        if found:
+            break
     if len(found) == 1:
         return next(iter(found))
     what = "/".join(schema.LABELS[label].zh for label in labels) if len(labels) < 4 else "节点"
