@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr, why_empty
 from queries.leads import lead_graph
 from queries.product_leads import product_graph
 
@@ -36,7 +36,7 @@ def page() -> None:
     chain = left.selectbox(tr("产业链", "Chain"), list(chain_names), format_func=chain_names.get,
                            index=list(chain_names).index(params.get("chain", "")) if params.get("chain", "") in chain_names else 0)
     alliance = middle.selectbox(tr("联合体", "Alliance"), list(alliance_names), format_func=alliance_names.get)
-    segment = right.text_input(tr("缺口环节编号", "Gap segment id"), params.get("segment", ""))
+    segment = right.text_input(tr("缺口环节（编号或名称）", "Gap segment (id or name)"), params.get("segment", ""))
     ties = st.multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
                           format_func=lambda t: tr(*TIE_LABELS[t]))
     min_score = st.slider(tr("最低分", "Minimum score"), 0.0, 20.0, 0.0, 0.5)
@@ -46,6 +46,7 @@ def page() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
+    why_empty(result)
     table = result.table
     explanation = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
     st.caption(tr(f"共 {len(table)} 条线索", f"{len(table)} leads"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr, why_empty
 
 
 def page() -> None:
@@ -26,6 +26,10 @@ def page() -> None:
     st.markdown(" ".join(f'<span style="color:{c}">●</span> {s} ' for s, c in drawing.STATUS_COLOURS.items()) +
                 tr("（节点大小＝园区企业数）", " (node size = in-zone firms)"), unsafe_allow_html=True)
     drawing.show(result.graph, drawing.layered_positions(result.graph), key=f"panorama-{chain}", height=420)
+    why_empty(result)
+    if result.extra.get("products_from") == "firms":
+        st.caption(tr("该产业链没有环节：按其企业的主营产品展示（产品＝环节）。",
+                      "This chain has no segments: shown by the products its firms make (products in place of segments)."))
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
     if result.extra["chain_support"]:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +

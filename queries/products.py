@@ -28,8 +28,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 import networkx as nx
+import pandas as pd
 
 from graph.store import Store
+from queries.registry import QueryResult, Subgraph, query
 
 PRODUCT_POINTS = 0.5
 MAX_PRODUCTS = 20_000        # products reached per side (a bound on the walk, far above a real chain)
@@ -130,10 +132,9 @@ def inferred_updown(store: Store, node_id: str, label: str, side: str, depth: in
 def explain_path(start_name: str, start_label: str, products: list[str], firm_name: str, side: str,
                  pname) -> str:
     """"比亚迪 造 汽车；汽车 的上游材料 铝材；云铝股份 造 铝材"."""
-    head = {"Enterprise": f"{start_name} 造 {pname(products[0])}",
-            "Segment": f"{start_name} 包含 {pname(products[0])}",
-            "Chain": f"{start_name} 包含 {pname(products[0])}"}.get(start_label, pname(products[0]))
-    parts = [head] + [f"{pname(a)} {RELATION_ZH[side]} {pname(b)}" for a, b in zip(products, products[1:])]
+    head = {"Enterprise": [f"{start_name} 造 {pname(products[0])}"],
+            "Segment": [f"{start_name} 包含 {pname(products[0])}"]}.get(start_label, [])   # a product starts the path itself
+    parts = head + [f"{pname(a)} {RELATION_ZH[side]} {pname(b)}" for a, b in zip(products, products[1:])]
     return "；".join(parts + [f"{firm_name} 造 {pname(products[-1])}"])
 
 
@@ -307,9 +308,6 @@ def product_panorama(store: Store, chain: str, weak_threshold: int):
 
 def panorama_result(store: Store, chain: str, chain_name: str, weak_threshold: int):
     """The panorama QueryResult of a chain without segments (its products in place of segments)."""
-    import pandas as pd
-
-    from queries.registry import QueryResult, Subgraph
     rows, edges, source = product_panorama(store, chain, weak_threshold)
     graph = Subgraph()
     for r in rows:
@@ -395,3 +393,18 @@ def add_inferred_updown(store: Store, node_id: str, label: str, start_name: str 
             graph.add_node(r["firm"], "Enterprise", firm_name, in_zone=firm.get("in_zone"))
             graph.add_edge(r["firm"], chain[-1], "MAKES", inferred=True)
     return truncated
+
+
+MAKERS_OF = """
+MATCH (e:Enterprise)-[m:MAKES]->(p:Product {id: $product})
+RETURN e.id AS id, e.name AS name, e.in_zone AS in_zone, m.weight AS weight ORDER BY id LIMIT $cap"""
+
+
+@query("product_makers", "产品生产企业", "The firms that make a product (in-zone first, then by revenue share): "
+       "who could fill a missing or weak product.", product="", limit=200)
+def product_makers(store: Store, product: str, limit: int) -> QueryResult:
+    if not store.read("MATCH (p:Product {id: $id}) RETURN p.id AS id", {"id": product}):
+        raise ValueError(f"unknown product {product!r} / 未找到该产品")
+    rows = store.read(MAKERS_OF, {"product": product, "cap": 1_000_000})
+    rows.sort(key=lambda r: (r["in_zone"] is not True, -(r["weight"] or 0), r["id"]))
+    return QueryResult(pd.DataFrame(rows[:limit], columns=["id", "name", "in_zone", "weight"]))

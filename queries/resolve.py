@@ -16,6 +16,7 @@ from graph.store import Store
 # Which labels each parameter names (an analysis's parameter of that name).
 PARAM_LABELS = {
     "chain": ("Chain",), "chains": ("Chain",), "segment": ("Segment",), "alliance": ("Alliance",),
+    "product": ("Product",),
 }
 ID_LABELS = {"updown": ("Enterprise", "Segment", "Project", "Product"),
              "node": tuple(n.name for n in schema.NODE_LABELS)}

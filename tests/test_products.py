@@ -415,3 +415,43 @@ def test_zone_clear(cli_store, tmp_path):
     assert cli(copy, "zone", "clear").exit_code == 2
     assert cli(copy, "zone", "clear", "--yes").exit_code == 0
     assert json.loads(cli(copy, "zone", "show", "--format", "json").stdout) == []
+
+
+# --- a segment that includes products (native format, both stores) -------------------------------------
+
+SEGMENT_FILES = {
+    "Chain.csv": "id,name\nch,测试链\n",
+    "Segment.csv": "id,name,stage,order\ns1,材料环节,上游,1\ns2,整机环节,下游,2\n",
+    "PART_OF.csv": "from,to\ns1,ch\ns2,ch\n",
+    "FEEDS.csv": "from,to\ns1,s2\np1,p2\n",
+    "Product.csv": "id,name\np1,铝材\np2,汽车\n",
+    "INCLUDES.csv": "from,to\ns1,p1\ns2,p2\n",
+    "Enterprise.csv": "id,name,in_zone\ne1,甲铝业,true\ne2,乙材料,true\no1,丙汽车,false\n",
+    "IN_SEGMENT.csv": "from,to\ne2,s1\n",
+    "MAKES.csv": "from,to\ne1,p1\ne2,p1\no1,p2\n",
+}
+
+
+def test_a_firm_is_in_the_segment_that_includes_what_it_makes(store, tmp_path):
+    from tests import reference as ref
+    for name, text in SEGMENT_FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    load_paths(store, [tmp_path])
+    g = ref.read_graph(tmp_path)
+    panorama = run(store, "panorama", chain="测试链").table
+    assert [(r["segment"], r["in_zone_firms"], r["status"]) for r in panorama.to_dict("records")] == \
+        [(s, n, st) for s, n, st in ref.panorama(g, "ch")]
+    assert list(panorama["in_zone_firms"]) == [2, 0]            # e2 counted once (IN_SEGMENT and MAKES)
+    gaps = run(store, "gaps").table
+    assert {r["segment"]: (r["status"], r["candidates"], r["score"]) for r in gaps.to_dict("records")} == \
+        {s: (st, len(ref.out_zone_firms(g, s)), score) for s, (st, _, score) in ref.gaps(g).items()}
+    down = run(store, "updown", id="材料环节", direction="down", depth=2).table
+    inferred = down[down["basis"] == "inferred"].to_dict("records")
+    assert [(r["id"], r["path"]) for r in inferred] == [("o1", "材料环节 包含 铝材；铝材 的下游产品 汽车；丙汽车 造 汽车")]
+    recorded = down[down["basis"] == "recorded"]
+    assert list(recorded["id"]) == ["s2"]
+    from_product = run(store, "updown", id="汽车", direction="up", depth=1).table
+    assert sorted(from_product["id"]) == ["e1", "e2"]
+    assert set(from_product["path"]) == {"汽车 的上游材料 铝材；甲铝业 造 铝材", "汽车 的上游材料 铝材；乙材料 造 铝材"}
+    leads = run(store, "leads").extra["rows"]
+    assert [(r["lead"], r["score"], r["ties"]) for r in leads] == [("o1", 1.0, 2)]
