@@ -246,7 +246,13 @@ def query(obj: Context, name, params, list_, fmt):
             fail(str(exc), EXIT_INVALID)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
+        except (KeyError, ValueError, TypeError) as exc:    # a bad value: unknown id, out of range…
+            fail(str(exc).strip("'\""), EXIT_INVALID)
     emit(result.table.to_dict("records"), fmt)
+    if result.table.empty and result.extra.get("why_empty"):
+        click.echo(f"(no rows) {result.extra['why_empty']}", err=True)
+    if result.extra.get("truncated"):
+        click.echo("(cap reached: more nodes not shown / 已达上限，更多未显示)", err=True)
 
 
 @main.command()
@@ -300,6 +306,10 @@ def bench(args):
     from bench.__main__ import main as bench_main
     bench_main(list(args))
 
+
+from cli_zone import zone  # noqa: E402  (the zone subcommands live in their own module)
+
+main.add_command(zone)
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr, why_empty
 
 
 def page() -> None:
@@ -17,7 +17,9 @@ def page() -> None:
     names = dict(zip(chains["id"], chains["name"]))
     chosen = st.multiselect(tr("产业链（不选＝全部）", "Chains (none = all)"), list(names), format_func=names.get)
     threshold = st.number_input(tr("弱链阈值", "Weak below"), 1, 50, 2)
-    table = cached_query("gaps", chains=chosen, weak_threshold=int(threshold)).table
+    result = cached_query("gaps", chains=chosen, weak_threshold=int(threshold))
+    why_empty(result)
+    table = result.table
     reason = "reason_en" if st.session_state.get("lang") == "en" else "reason_zh"
     shown = table[["chain_name", "name", "status", "in_zone_firms", "strong_neighbours", "projects", "candidates",
                    "score", reason]]
@@ -32,6 +34,10 @@ def page() -> None:
         return
     gap = table.iloc[rows[0]]
     st.subheader(tr(f"补链线索：{gap['name']}", f"Leads for {gap['name']}"))
+    if gap.get("kind") == "product":    # a chain given as products: who makes the missing product
+        makers = cached_query("product_makers", product=gap["segment"]).table
+        st.dataframe(localise(makers), hide_index=True, width="stretch")
+        return
     leads = cached_query("gap_leads", segment=gap["segment"], weak_threshold=int(threshold)).table
     if leads.empty:
         st.warning(tr("图谱中没有与园区企业相连、位于该环节的园外企业。",

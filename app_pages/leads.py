@@ -8,10 +8,12 @@ import streamlit as st
 
 from app_pages import drawing, nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr, why_empty
 from queries.leads import lead_graph
+from queries.product_leads import product_graph
 
-TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research")}
+TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research"),
+              "product": ("产品上下游（推断）", "product (inferred)")}
 
 
 def xlsx_bytes(table: pd.DataFrame) -> bytes:
@@ -35,7 +37,7 @@ def page() -> None:
     chain = left.selectbox(tr("产业链", "Chain"), list(chain_names), format_func=chain_names.get,
                            index=list(chain_names).index(params.get("chain", "")) if params.get("chain", "") in chain_names else 0)
     alliance = middle.selectbox(tr("联合体", "Alliance"), list(alliance_names), format_func=alliance_names.get)
-    segment = right.text_input(tr("缺口环节编号", "Gap segment id"), params.get("segment", ""))
+    segment = right.text_input(tr("缺口环节（编号或名称）", "Gap segment (id or name)"), params.get("segment", ""))
     ties = st.multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
                           format_func=lambda t: tr(*TIE_LABELS[t]))
     min_score = st.slider(tr("最低分", "Minimum score"), 0.0, 20.0, 0.0, 0.5)
@@ -45,6 +47,7 @@ def page() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
+    why_empty(result)
     table = result.table
     explanation = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
     st.caption(tr(f"共 {len(table)} 条线索", f"{len(table)} leads"))
@@ -69,4 +72,5 @@ def page() -> None:
         for sentence in row["paths"].splitlines():
             st.markdown(f"- {sentence}")
         graph = lead_graph(row)
+        graph.merge(product_graph(row))
         drawing.show(graph, drawing.spring_positions(graph), key=f"lead-{row['lead']}", height=320)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr, why_empty
 
 
 def _lang() -> str:
@@ -63,6 +63,10 @@ def page() -> None:
                          file_name=f"panorama-{chain}.png", mime="image/png")
     with right:
         _briefing_buttons(chain, int(threshold))
+    why_empty(result)
+    if result.extra.get("products_from") == "firms":
+        st.caption(tr("该产业链没有环节：按其企业的主营产品展示（产品＝环节）。",
+                      "This chain has no segments: shown by the products its firms make (products in place of segments)."))
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
     if result.extra["chain_support"]:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
