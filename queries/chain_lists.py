@@ -11,6 +11,12 @@ MATCH (e:Enterprise)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(c:Chain {id: $chain
 WHERE e.in_zone = true
 RETURN DISTINCT e.id AS id, e.name AS name, e.kind AS kind, s.id AS segment, s.name AS segment_name"""
 
+# A segment's firms also include the makers of the products it INCLUDES (queries/products.py).
+CHAIN_PRODUCT_FIRMS = """
+MATCH (e:Enterprise)-[:MAKES]->(:Product)<-[:INCLUDES]-(s:Segment)-[:PART_OF]->(c:Chain {id: $chain})
+WHERE e.in_zone = true
+RETURN DISTINCT e.id AS id, e.name AS name, e.kind AS kind, s.id AS segment, s.name AS segment_name"""
+
 CHAIN_PROJECTS = """
 MATCH (p:Project)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(c:Chain {id: $chain})
 RETURN DISTINCT p.id AS id, p.name AS name, p.status AS status, p.investment AS investment,
@@ -28,10 +34,15 @@ def _key_first(kind: str | None) -> int:
     return KEY_KINDS.index(kind) if kind in KEY_KINDS else len(KEY_KINDS)
 
 
+def _placed(store: Store, chain: str) -> list[dict]:
+    """(firm, segment) pairs of a chain's in-zone firms: placed by IN_SEGMENT or making an INCLUDES product."""
+    return store.read(CHAIN_FIRMS, {"chain": chain}) + store.read(CHAIN_PRODUCT_FIRMS, {"chain": chain})
+
+
 def chain_firms(store: Store, chain: str) -> list[dict]:
     """In-zone firms of a chain, one row per firm (its segments joined), 链主 then 龙头 then the rest."""
     firms: dict[str, dict] = {}
-    for r in store.read(CHAIN_FIRMS, {"chain": chain}):
+    for r in _placed(store, chain):
         row = firms.setdefault(r["id"], {"id": r["id"], "name": r["name"], "kind": r["kind"], "segments": []})
         row["segments"].append(r["segment_name"])
     for row in firms.values():
@@ -41,12 +52,11 @@ def chain_firms(store: Store, chain: str) -> list[dict]:
 
 def firms_by_segment(store: Store, chain: str) -> dict[str, list[dict]]:
     """Segment id -> its in-zone firms, key firms first (for the panorama cards)."""
-    out: dict[str, list[dict]] = {}
-    for r in store.read(CHAIN_FIRMS, {"chain": chain}):
-        out.setdefault(r["segment"], []).append({"id": r["id"], "name": r["name"], "kind": r["kind"]})
-    for rows in out.values():
-        rows.sort(key=lambda r: (_key_first(r["kind"]), r["name"] or "", r["id"]))
-    return out
+    out: dict[str, dict[str, dict]] = {}
+    for r in _placed(store, chain):
+        out.setdefault(r["segment"], {})[r["id"]] = {"id": r["id"], "name": r["name"], "kind": r["kind"]}
+    return {seg: sorted(rows.values(), key=lambda r: (_key_first(r["kind"]), r["name"] or "", r["id"]))
+            for seg, rows in out.items()}
 
 
 def chain_projects(store: Store, chain: str) -> list[dict]:

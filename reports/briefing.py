@@ -67,14 +67,21 @@ def build(store: Store, chain: str, *, lang: str = "zh", weak_threshold: int = 2
     b.summary.append(_t(lang, f"共{len(pano.cards)}个环节：缺链{counts['缺']}个、弱链{counts['弱']}个、强链{counts['强']}个。",
                         f"{len(pano.cards)} segments: {counts['缺']} missing, {counts['弱']} weak, "
                         f"{counts['强']} strong."))
-    b.sections += [_firms(store, chain, lang), _gaps(store, chain, lang, weak_threshold),
+    b.sections += [_firms(store, chain, lang, pano), _gaps(store, chain, lang, weak_threshold),
                    _leads(store, chain, lang, weak_threshold, top_leads), _projects(store, chain, lang),
                    _demands(store, chain, lang)]
     return b
 
 
-def _firms(store: Store, chain: str, lang: str) -> Section:
-    firms = chain_firms(store, chain)
+def _firms(store: Store, chain: str, lang: str, pano: Panorama) -> Section:
+    if pano.by_products:     # a chain given as products: its in-zone makers, with the products they make
+        made: dict[str, list[str]] = {}
+        for card in pano.cards:
+            for f in card.firms:
+                made.setdefault(f["name"], []).append(card.name)
+        firms = [{"id": n, "name": n, "kind": None, "segments": "、".join(p)} for n, p in sorted(made.items())]
+    else:
+        firms = chain_firms(store, chain)
     rows = [[f["name"] or f["id"], f["kind"] or "", f["segments"]] for f in firms[:MAX_FIRMS]]
     rest = len(firms) - len(rows)
     return Section(_t(lang, "重点企业清单（园区内，链主/龙头在前）", "Key firms in the zone (chain leaders first)"),

@@ -46,6 +46,7 @@ class Panorama:
     chain_name: str
     cards: list[Card]
     feeds: list[tuple[str, str]]
+    by_products: bool = False        # a chain given only as products: each card is a product
 
 
 def panorama_cards(store: Store, chain: str, weak_threshold: int = 2) -> Panorama:
@@ -58,11 +59,15 @@ def panorama_cards(store: Store, chain: str, weak_threshold: int = 2) -> Panoram
         column = STAGE_COLUMN.get(str(r["stage"] or "").strip().lower())
         if column is None:   # no stage given: place by position upstream→downstream, in thirds
             column = min(2, i * 3 // max(1, len(rows)))
-        cards.append(Card(r["segment"], r["name"], r["status"], column, firms.get(r["segment"], []),
+        makers = firms.get(r["segment"], [])
+        if r.get("kind") == "product":   # a product card: its in-zone makers, as the panorama lists them
+            makers = [{"id": n, "name": n, "kind": None} for n in str(r["key_firms"] or "").split("、") if n]
+        cards.append(Card(r["segment"], r["name"], r["status"], column, makers,
                           int(r["in_zone_firms"]), int(r["out_of_zone_firms"]), int(r["projects"]),
                           int(r["institutes"])))
     feeds = [(e["from"], e["to"]) for e in result.graph.edges if e["type"] == "FEEDS"]
-    return Panorama(chain, result.extra.get("chain_name") or chain, cards, feeds)
+    return Panorama(chain, result.extra.get("chain_name") or chain, cards, feeds,
+                    by_products="products_from" in result.extra)
 
 
 def _card_lines(card: Card, lang: str, fits, limit: int = FIRMS_PER_CARD) -> list[str]:

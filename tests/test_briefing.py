@@ -207,3 +207,26 @@ def test_panorama_page_draws_the_cards_and_tells_a_gap_story(monkeypatch, tmp_pa
     assert any("得分说明" in d.value.columns for d in at.dataframe)
     from app_pages.common import _store
     _store.clear()
+
+
+def test_a_chain_given_only_as_products(store, tmp_path):
+    """No segments, only products (as in ChainKG): one card per product with its in-zone makers."""
+    from loaders.load import load_paths
+    from reports.briefing import build
+    from reports.panorama_cards import panorama_cards
+    files = {"Chain.csv": "id,name\nch_p,产品链\n",
+             "Product.csv": "id,name\np0,硅料\np1,硅片\np2,组件\n",
+             "INCLUDES.csv": "from,to\nch_p,p0\nch_p,p1\nch_p,p2\n",
+             "FEEDS.csv": "from,to\np0,p1\np1,p2\n",
+             "Enterprise.csv": "id,name,in_zone\nA,甲公司,true\nB,乙公司,false\nC,丙公司,true\n",
+             "MAKES.csv": "from,to\nA,p1\nB,p0\nC,p2\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    load_paths(store, [tmp_path])
+    p = panorama_cards(store, "ch_p")
+    assert p.by_products
+    assert {c.name: ([f["name"] for f in c.firms], c.status) for c in p.cards} == {
+        "硅料": ([], "缺"), "硅片": (["甲公司"], "弱"), "组件": (["丙公司"], "弱")}
+    assert [c.column for c in p.cards] == [0, 1, 2]          # upstream → downstream by FEEDS order
+    firms = next(s for s in build(store, "ch_p").sections if s.title.startswith("重点企业"))
+    assert sorted(r[0] for r in firms.rows) == ["丙公司", "甲公司"]
