@@ -39,6 +39,9 @@ from loaders import credit_code
 from loaders.native import Target
 from loaders.problems import Problem
 from loaders.readers import CellError, ReadError, Table, read_tables
+from loaders.safe_regex import PatternError, compile_pattern
+from loaders.safe_yaml import UnsafeYaml, read_yaml
+from loaders.sources import OutsideFolder, find_source
 
 SPEC_KEYS = {"column", "template", "strip", "regex", "map", "split", "prefix", "suffix", "default", "lookup"}
 SOURCE_KEYS = {"file", "sheet", "label", "relationship", "where", "id", "from", "to", "properties",
@@ -57,13 +60,14 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
     """Read and check a mapping: every key, type and name is checked before any file is read."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        doc = read_yaml(path)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, UnsafeYaml) as exc:
         raise MappingError(f"{path.name}: cannot read mapping: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list) or not doc["sources"]:
         raise MappingError(f"{path.name}: a mapping needs a non-empty 'sources' list")
     for i, source in enumerate(doc["sources"], start=1):
         _check_source(source, f"{path.name}: sources[{i}]")
+        source["_entry"] = i
     return doc
 
 
@@ -116,8 +120,8 @@ def _check_source(source: Any, where: str) -> None:
         need(isinstance(spec.get("default"), SCALAR), f"{key}: 'default' must be a single value")
         if "regex" in spec:
             try:
-                re.compile(spec["regex"])
-            except re.error as exc:
+                compile_pattern(spec["regex"])
+            except PatternError as exc:
                 raise MappingError(f"{where}: {key}: bad regex {spec['regex']!r}: {exc}") from None
         if "lookup" in spec:
             lookup = spec["lookup"]
@@ -172,7 +176,7 @@ def compile_spec(spec: dict[str, Any]):
     """The spec's transforms as one function of a cell (built once per source, called per row)."""
     strip = spec.get("strip", True)
     has_default, default = "default" in spec, spec.get("default")
-    regex = re.compile(spec["regex"]) if "regex" in spec else None
+    regex = compile_pattern(spec["regex"]) if "regex" in spec else None     # RE2: linear time
     mapping, split = spec.get("map"), spec.get("split")
     prefix, suffix = spec.get("prefix", ""), spec.get("suffix", "")
     affix = "prefix" in spec or "suffix" in spec
@@ -194,7 +198,7 @@ def compile_spec(spec: dict[str, Any]):
         if regex is not None:
             match = regex.search(str(value))
             if not match:
-                return CellError(f"{value!r} does not match the pattern {spec['regex']!r}")
+                return CellError(f"{_shown(value)} does not match the pattern {spec['regex']!r}")
             value = match.group(1) if match.groups() else match.group(0)
         if mapping is not None:
             value = mapping.get(value, value)
@@ -225,8 +229,11 @@ def tables_from_mapping(mapping_path: str | Path, paths: list[str | Path], *, en
         if spec is not None and "template" not in _spec(spec):
             code_columns.setdefault(source["file"], set()).add(_spec(spec)["column"])
     for source in doc["sources"]:
-        path = named.get(source["file"]) or next((f / source["file"] for f in folders
-                                                  if (f / source["file"]).exists()), None)
+        try:
+            path = find_source(source["file"], folders, named)
+        except OutsideFolder as exc:
+            problems.append(Problem(Path(mapping_path).name, None, f"sources[{source['_entry']}] file", str(exc)))
+            continue
         if path is None:
             if not partial:
                 problems.append(Problem(source["file"], None, None, "file named in the mapping was not found in "
@@ -319,6 +326,12 @@ def _where(cells: list[Any], where: list[tuple[int, str]]) -> bool:
         if (cell.strip() if type(cell) is str else _text(cell)) != wanted:
             return False
     return True
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A cell quoted in a problem, shortened: reports echo input, they need not echo all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value))} characters)"
 
 
 def _text(value: Any) -> str:
