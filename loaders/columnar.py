@@ -159,7 +159,8 @@ def _check_firms(tables: list[pa.Table], stored_firms) -> None:
 def _name_keys(names: pa.Array) -> pa.Array:
     """matching.name_key, column-wise (the two are checked to agree in tests/test_entity_matching.py)."""
     text = pc.utf8_normalize(names, form="NFKC")
-    text = pc.replace_substring_regex(text, pattern=r"[ \t\r\n\f\v]+", replacement="")
+    # Python's \s after NFKC (which already turns U+00A0, U+3000… into a plain space).
+    text = pc.replace_substring_regex(text, pattern=r"[ \t\n\v\f\r\x1c-\x1f\x85\x{2028}\x{2029}]+", replacement="")
     for a, b in (("[", "("), ("]", ")"), ("【", "("), ("】", ")"), ("〔", "("), ("〕", ")"), ("［", "("), ("］", ")")):
         text = pc.replace_substring(text, pattern=a, replacement=b)
     text = pc.utf8_lower(text)

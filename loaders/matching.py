@@ -9,22 +9,20 @@ firm of the same name silently is how one firm becomes two.  The same holds with
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from loaders.zone import fold
 
 # Legal-form endings that do not tell two firms apart (kept in the stored name, ignored in matching).
 SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司")
 _SUFFIX = re.compile(f"(?:{'|'.join(SUFFIXES)})$")
-_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _BRACKETS = str.maketrans({"[": "(", "]": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")"})
 
 
 def name_key(name: str) -> str:
-    """The form two names are compared in: NFKC (full-width → half-width, （）→ ()), no spaces,
-    one kind of bracket, lower case, without a legal-form suffix (有限公司, 股份有限公司…)."""
-    text = unicodedata.normalize("NFKC", name)
-    text = _SPACE.sub("", text).translate(_BRACKETS).lower()
-    return _SUFFIX.sub("", text)
+    """The form two names are compared in: the zone list's folding (NFKC: full-width → half-width,
+    （）→ (); no spaces; lower case), one kind of bracket, without a legal-form suffix (有限公司…)."""
+    return _SUFFIX.sub("", fold(name).translate(_BRACKETS))
 
 
 @dataclass
