@@ -350,6 +350,8 @@ def _lookup(spec: dict[str, str], value: Any, store: Store | None, lookups) -> A
     if store is None:
         return CellError("lookups need a store")
     key = (label, prop)
+    if prop == "credit_code" and isinstance(value, str):
+        value = credit_code.normalise(value)      # stored codes are canonical (full-width, lower case folded)
     if key not in lookups:
         index: dict[Any, str] = {}
         for row in store.read(f"MATCH (n:{label}) RETURN n.{schema._quote(prop)} AS v, n.id AS id"):

@@ -78,6 +78,18 @@ sources:
 """, encoding="utf-8")
     load_paths(store, [tmp_path / "firms.csv"], mapping=tmp_path / "m.yaml")
     assert store.read("MATCH (e:Enterprise) RETURN e.id AS id, e.credit_code AS c") == [{"id": f"co:{code}", "c": code}]
+    # A ledger naming the firm by its code in lower case still finds it (lookups fold the code too).
+    store.write(lambda tx: store.upsert_nodes(tx, "Enterprise", [{"id": "other", "name": "乙", "in_zone": True}]))
+    (tmp_path / "ties.csv").write_text(f"供方,需方\nother,{code.lower()}\n", encoding="utf-8")
+    (tmp_path / "t.yaml").write_text("""
+sources:
+  - file: ties.csv
+    relationship: SUPPLIES
+    from: 供方
+    to: {column: 需方, lookup: {label: Enterprise, property: credit_code}}
+""", encoding="utf-8")
+    load_paths(store, [tmp_path / "ties.csv"], mapping=tmp_path / "t.yaml")
+    assert store.read("MATCH (a)-[:SUPPLIES]->(b) RETURN a.id AS a, b.id AS b") == [{"a": "other", "b": f"co:{code}"}]
 
 
 SAME = [("甲科技有限公司", "甲科技股份有限公司"), ("乙（鄂尔多斯）能源有限公司", "乙(鄂尔多斯)能源 有限公司"),
