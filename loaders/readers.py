@@ -157,10 +157,12 @@ def _read_jsonl(path: Path, encoding: str | None) -> Table:
     if not parsed:
         raise ReadError(Problem(path.name, None, None, "empty file: no JSON objects / 空文件"))
     table.header = list(dict.fromkeys(itertools.chain.from_iterable(parsed)))   # keys in first-seen order
-    get = operator.itemgetter(*table.header)
     width = len(table.header)
+    get = operator.itemgetter(*table.header) if width else None
     for (number, _), obj in zip(lines, parsed):
-        if len(obj) == width:        # every key present (the usual case): one C call per row
+        if get is None:
+            table.rows.append((number, []))   # objects without keys: the planner reports the missing columns
+        elif len(obj) == width:      # every key present (the usual case): one C call per row
             table.rows.append((number, [get(obj)] if width == 1 else list(get(obj))))
         else:
             table.rows.append((number, [obj.get(k) for k in table.header]))
