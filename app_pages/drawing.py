@@ -9,6 +9,7 @@ to Python); pyvis writes the standalone interactive HTML export; matplotlib the 
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 
@@ -234,6 +235,9 @@ def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str
                              custom_styles={"font-size": 8, **small}) for t in sorted(types)]
     layout = ({"name": "cose", "animate": False, "fit": True, "padding": 20} if physics
               else {"name": "preset", "fit": True, "padding": 20, "animate": False})
+    # The component re-runs its layout (and so re-fits the view) only when the layout changes: naming the
+    # drawn nodes in it makes every new view — an expand, a filter — fit the canvas again.
+    layout["view"] = hashlib.sha1("\n".join(sorted(graph.nodes)).encode("utf-8")).hexdigest()[:12]
     return streamlit_cytoscape(cytoscape_elements(graph, positions), layout=layout, node_styles=node_styles,
                                edge_styles=edge_styles, key=key, height=height,
                                node_actions=["expand"] if expand else [])

@@ -112,7 +112,22 @@ def test_search_draw_and_expand(page, app_url):
     page.get_by_role("button", name="展开此节点").click()
     page.wait_for_function(f"() => document.body.innerText.includes('个节点') && "
                            f"parseInt(document.body.innerText.split(' 个节点')[0].split('\\n').pop()) > {first}")
+    page.wait_for_timeout(1500)
+    assert all_nodes_inside_the_canvas(page)
     page.screenshot(path=str(ARTIFACTS / "explore-expanded.png"), full_page=True)
+
+
+def all_nodes_inside_the_canvas(page) -> bool:
+    """Every node of the Cytoscape drawing within its canvas (the view re-fitted after an expand)."""
+    frame = next(f for f in page.frames if f.locator("#cy").count())
+    return frame.evaluate("""() => {
+        const cy = document.getElementById("cy")._cyreg.cy;
+        const w = cy.width(), h = cy.height();
+        return cy.nodes().length > 0 && cy.nodes().every(n => {
+            const b = n.renderedBoundingBox();
+            return b.x1 >= -1 && b.y1 >= -1 && b.x2 <= w + 1 && b.y2 <= h + 1;
+        });
+    }""")
 
 
 def test_leads_export_xlsx(page, app_url):
