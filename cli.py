@@ -35,16 +35,46 @@ def fail(message: str, code: int) -> None:
 
 
 def emit(rows: list[dict], fmt: str) -> None:
-    """Print rows as an aligned table, JSON or CSV."""
+    """Print rows as an aligned table (fits the terminal, CJK aligned), strict JSON or CSV."""
+    from cli_output import dumps, table
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        click.echo(dumps(rows))
         return
     import pandas as pd
     frame = pd.DataFrame(rows, dtype=object)
-    if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+    if fmt == "csv":   # formula-safe: text cells starting with = + - @ get a leading ' (spreadsheet_safe)
+        from loaders.spreadsheet_safe import safe_frame
+        click.echo(safe_frame(frame).to_csv(index=False), nl=False)
     else:
-        click.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
+        click.echo(table(rows))
+
+
+def emit_result(name: str, result, fmt: str) -> None:
+    """One analysis: its rows, the extra tables that belong to it (what_if's leads_changed) and,
+    when a cap cut the answer, how many rows are not shown — in every format."""
+    from cli_output import dumps, table
+    rows = result.table.to_dict("records")
+    sections = {key: result.extra[key].to_dict("records") for key in result.sections}
+    info = {k: v for k, v in result.extra.items() if isinstance(v, (bool, int, float, str)) and k not in sections}
+    hidden = info["total"] - len(rows) if info.get("truncated") else 0
+    note = (f"另有 {hidden} 条未显示（每个方向最多 {info.get('cap')} 条）/ {hidden} more not shown "
+            f"(cap {info.get('cap')} per direction)") if hidden else ""
+    if fmt == "json":
+        click.echo(dumps({"analysis": name, "rows": rows, **sections, **info}))
+        return
+    if fmt == "csv":
+        emit(rows, fmt)
+        for key, section in sections.items():   # CSV holds one table: the others go to stderr
+            click.echo(f"({key}: {len(section)} rows, see --format json / 见 JSON 输出)", err=True)
+        if note:
+            click.echo(note, err=True)
+        return
+    click.echo(table(rows))
+    for key, section in sections.items():
+        click.echo(f"\n{key}:")
+        click.echo(table(section))
+    if note:
+        click.echo(note)
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
@@ -195,7 +225,11 @@ def query(obj: Context, name, params, list_, fmt):
     """Run a named analysis from the query library. 分析"""
     from queries import registry
     if list_ or not name:
-        emit([{"name": q.name, "params": ", ".join(f"{p}={d!r}" for p, d in q.params.items()),
+        if fmt == "table":
+            from cli_output import analyses_text
+            click.echo(analyses_text(registry.all_queries()))
+            return
+        emit([{"name": q.name, "title_zh": q.title_zh, "params": ", ".join(f"{p}={d!r}" for p, d in q.params.items()),
                "description": q.description} for q in registry.all_queries()], fmt)
         return
     try:
@@ -208,7 +242,9 @@ def query(obj: Context, name, params, list_, fmt):
             result = spec.run(store, **kwargs)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
-    emit(result.table.to_dict("records"), fmt)
+        except ValueError as exc:        # unknown chain, segment or node: the user's input
+            fail(str(exc), EXIT_INVALID)
+    emit_result(name, result, fmt)
 
 
 @main.command()

@@ -43,15 +43,15 @@ def page() -> None:
     try:
         params = json.loads(params_text or "{}")
     except json.JSONDecodeError as exc:
-        st.error(tr("参数不是合法的 JSON：", "Parameters are not valid JSON: ") + str(exc))
+        st.error(tr("参数不是合法的 JSON：", "Parameters are not valid JSON: ") + md(exc))
         return
     try:
         result = run_console(store, text, params, row_cap=ROW_CAP, timeout=TIMEOUT)
     except ConsoleRefused as exc:
-        st.error(tr("已拒绝：", "Refused: ") + str(exc))
+        st.error(tr("已拒绝：", "Refused: ") + md(exc))
         return
     except StoreError as exc:
-        st.error(tr("查询失败：", "Query failed: ") + str(exc))
+        st.error(tr("查询失败：", "Query failed: ") + md(exc))
         return
     table = pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in result.rows], columns=result.columns)
     st.dataframe(table, width="stretch")

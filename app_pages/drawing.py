@@ -9,6 +9,7 @@ to Python); pyvis writes the standalone interactive HTML export; matplotlib the 
 """
 from __future__ import annotations
 
+import html
 import io
 import math
 
@@ -170,20 +171,23 @@ def legend_html(labels: set[str]) -> str:
 
 
 def pyvis_html(graph: Subgraph, positions: dict[str, tuple[float, float]], physics: bool = False) -> str:
-    """A standalone interactive HTML page (vis-network inlined: it works offline)."""
+    """A standalone interactive HTML page (vis-network inlined: it works offline).  Data reaches it as
+    JSON (pyvis's tojson escapes < > & ' there); a title can be shown as HTML, so it is escaped."""
     from pyvis.network import Network
     net = Network(height="750px", width="100%", directed=True, cdn_resources="in_line")
     for node_id, node in graph.nodes.items():
         x, y = positions.get(node_id, (0, 0))
-        net.add_node(node_id, label=node.get("name") or node_id, title=f"{node['label']} {node_id}",
+        net.add_node(node_id, label=node.get("name") or node_id, title=html.escape(f"{node['label']} {node_id}"),
                      color=colour(node), x=x, y=y, physics=physics)
     for e in graph.edges:
         if e["from"] in graph.nodes and e["to"] in graph.nodes:
-            net.add_edge(e["from"], e["to"], title=e["type"], label=e["type"])
+            net.add_edge(e["from"], e["to"], title=html.escape(e["type"]), label=e["type"])
     net.toggle_physics(physics)
-    html = net.generate_html()
     # pyvis adds bootstrap from a CDN even when vis-network is inlined: drop it so the page is offline.
-    return "\n".join(line for line in html.splitlines() if "cdn.jsdelivr.net/npm/bootstrap" not in line)
+    # split("\n"), not splitlines(): vis-network's JS holds U+0085 inside string literals, which
+    # splitlines() would turn into line breaks (a blank page: "Invalid or unexpected token").
+    page = net.generate_html()
+    return "\n".join(line for line in page.split("\n") if "cdn.jsdelivr.net/npm/bootstrap" not in line)
 
 
 def png_bytes(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> bytes:

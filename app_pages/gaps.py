@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import nav
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, md, tr
 
 
 def page() -> None:
@@ -30,7 +30,7 @@ def page() -> None:
         st.info(tr("选中一行查看可补链的招商线索。", "Select a row to see the leads that would fill it."))
         return
     gap = table.iloc[rows[0]]
-    st.subheader(tr(f"补链线索：{gap['name']}", f"Leads for {gap['name']}"))
+    st.subheader(tr(f"补链线索：{md(gap['name'])}", f"Leads for {md(gap['name'])}"))
     leads = cached_query("gap_leads", segment=gap["segment"], weak_threshold=int(threshold)).table
     if leads.empty:
         st.warning(tr("图谱中没有与园区企业相连、位于该环节的园外企业。",

@@ -41,7 +41,7 @@ def page() -> None:
         return
     too_big = [u.name for u in uploads if u.size > MAX_UPLOAD_MB * 1024 * 1024]
     if too_big:
-        st.error(tr(f"文件超过 {MAX_UPLOAD_MB:g} MB 上限：", f"Over the {MAX_UPLOAD_MB:g} MB limit: ") + "、".join(too_big))
+        st.error(tr(f"文件超过 {MAX_UPLOAD_MB:g} MB 上限：", f"Over the {MAX_UPLOAD_MB:g} MB limit: ") + md("、".join(too_big)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -74,11 +74,11 @@ def page() -> None:
             summary = load_paths(store, [folder], mapping=mapping_path, skip_invalid=skip_invalid,
                                  progress=progress, rejects_dir=folder / "rejects")
         except LoadRejected as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         data_changed()
         st.success(tr("导入完成", "Imported"))
         st.dataframe(localise(pd.DataFrame(summary.table())), hide_index=True, width="stretch")
         for path in summary.reject_files:
-            st.download_button(tr(f"下载被拒绝的行：{path.name}", f"Download rejected rows: {path.name}"),
+            st.download_button(tr(f"下载被拒绝的行：{md(path.name)}", f"Download rejected rows: {md(path.name)}"),
                                path.read_bytes(), file_name=path.name, mime="text/csv", key=f"rej-{path.name}")

@@ -7,17 +7,24 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, md, tr
+from loaders.spreadsheet_safe import safe_frame
 from queries.leads import lead_graph
 
 TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research")}
 
 
 def xlsx_bytes(table: pd.DataFrame) -> bytes:
+    """The leads as a workbook: text that a spreadsheet would run as a formula is written as text."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name="招商线索")
+        safe_frame(table).to_excel(writer, index=False, sheet_name="招商线索")
     return buf.getvalue()
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """The leads as CSV for Excel (BOM, formula-safe like xlsx_bytes)."""
+    return safe_frame(table).to_csv(index=False).encode("utf-8-sig")
 
 
 def page() -> None:
@@ -42,7 +49,7 @@ def page() -> None:
         result = cached_query("leads", chain=chain, segment=segment.strip(), alliance=alliance, tie_types=ties or list(TIE_LABELS),
                               min_score=float(min_score), limit=500)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     table = result.table
     explanation = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
@@ -53,16 +60,16 @@ def page() -> None:
     c1, c2 = st.columns(2)
     c1.download_button(tr("导出 XLSX", "Export XLSX"), xlsx_bytes(table), file_name="leads.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="leads_xlsx")
-    c2.download_button(tr("导出 CSV", "Export CSV"), table.to_csv(index=False).encode("utf-8-sig"),
+    c2.download_button(tr("导出 CSV", "Export CSV"), csv_bytes(table),
                        file_name="leads.csv", mime="text/csv", key="leads_csv")
     rows = event.selection.rows if event and event.selection else []
     if not rows and len(table):
         rows = [0]
     if rows:
         row = result.extra["rows"][rows[0]]
-        st.subheader(f"{row['rank']}. {row['name']} — {row['score']:g}")
-        st.write(row[explanation])
+        st.subheader(f"{row['rank']}. {md(row['name'])} — {row['score']:g}")
+        st.markdown(md(row[explanation]))
         for sentence in row["paths"].splitlines():
-            st.markdown(f"- {sentence}")
+            st.markdown(f"- {md(sentence)}")
         graph = lead_graph(row)
         drawing.show(graph, drawing.spring_positions(graph), key=f"lead-{row['lead']}", height=320)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, md, tr
 
 
 def page() -> None:
@@ -29,7 +29,7 @@ def page() -> None:
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
     if result.extra["chain_support"]:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
-                   "、".join(result.extra["chain_support"]))
+                   md("、".join(result.extra["chain_support"])))
     segment = st.selectbox(tr("查看环节", "Segment details"), list(result.table["segment"]),
                            format_func=lambda s: result.table.set_index("segment").loc[s, "name"])
     if segment:
