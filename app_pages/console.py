@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import get_store, tr
+from app_pages.common import get_store, md, tr
 from graph.store import StoreError
 from queries.console import ConsoleRefused, graph_from_rows, run_console
 from queries.examples import EXAMPLES

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import localise, data_changed, get_store, tr
+from app_pages.common import localise, data_changed, get_store, md, tr
 from loaders.load import load_paths, validate_paths
 from loaders.problems import LoadRejected
 

