@@ -16,7 +16,7 @@ from wcwidth import wcswidth
 
 from queries import registry
 from tests import reference as ref
-from tests.cli_zone import load_zone
+from tests.loaded_zone import load_zone
 from tests.conftest import BUNDLED, ROOT
 
 LONG = "内蒙古鄂尔多斯市示例新能源材料科技有限公司"

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.export import export_rows
 from loaders.load import load_paths
-from tests.cli_zone import load_zone
+from tests.loaded_zone import load_zone
 from tests.conftest import ROOT
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
