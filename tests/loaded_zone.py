@@ -40,12 +40,12 @@ class Zone:
         with self.open() as store:
             return registry.get(name).run(store, **params)
 
-    def cli(self, *args: str, columns: int = 100) -> str:
+    def cli(self, *args: str, columns: int = 100, expect: int = 0) -> str:
         with self.open():
             pass
         where = ["--store", self.backend] + (["--data-dir", str(self.data_dir)] if self.data_dir else [])
         result = CliRunner().invoke(cli.main, [*where, *args], env={"COLUMNS": str(columns)}, catch_exceptions=False)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == expect, result.output
         return result.stdout
 
 
