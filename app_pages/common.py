@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -10,6 +11,19 @@ from graph import open_store
 from graph.store import Store, StoreError, redact
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "ordos_hightech"
+
+
+# Every ASCII character Markdown (and Streamlit's extensions: :emoji:, :red[…], $math$) gives a
+# meaning to; a backslash before each makes it literal (CommonMark allows it before any punctuation).
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
+
+
+def md(value) -> str:
+    """Data (a name, a file name, an error about user input) as literal text inside Markdown: a name
+    like ``![t](http://host/x.png)`` or ``<img onerror=…>`` is shown, never rendered or fetched.
+    Every st.markdown / caption / subheader / write / info / warning / error / success text and
+    widget label that holds data goes through this."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
 def tr(zh: str, en: str) -> str:
@@ -47,7 +61,7 @@ def get_store() -> Store | None:
 
 
 def store_trouble(exc: Exception) -> None:
-    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + redact(str(exc)))
+    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + md(redact(str(exc))))
     if st.button(tr("重试", "Retry"), key="store_retry"):
         _store.clear()
         st.cache_data.clear()
@@ -154,4 +168,4 @@ def why_empty(result) -> None:
     reason = result.extra.get("why_empty")
     if result.table.empty and reason:
         zh, _, en = reason.partition(" / ")
-        st.info(tr(zh, en or zh))
+        st.info(md(tr(zh, en or zh)))

@@ -79,7 +79,7 @@ def page(browser):
 
 
 def test_overview_shows_the_article_figures(page, app_url):
-    page.goto(app_url + "/")             # the default page: "/" (it has no /overview path of its own)
+    page.goto(app_url + "/")             # the default page: "/" (and /overview: tests/test_exports_render.py)
     page.get_by_text("党组织覆盖率").first.wait_for()
     text = page.inner_text("body")
     assert "Page not found" not in text
