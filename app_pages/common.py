@@ -150,8 +150,14 @@ def data_changed() -> None:
     st.cache_data.clear()
 
 
+def store_key() -> str:
+    """Which store the cached answers belong to: a process normally has one, but a cache keyed on the
+    backend alone would hand one data folder's answers to another (tests, a changed environment)."""
+    return "|".join((backend(), os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"), os.environ.get("NEO4J_URI", "")))
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(backend_name: str, name: str, frozen: tuple):
+def _cached(store: str, name: str, frozen: tuple):
     from queries import registry
     store = get_store()
     return registry.get(name).run(store, **dict((k, list(v) if isinstance(v, tuple) else v) for k, v in frozen))
@@ -160,7 +166,7 @@ def _cached(backend_name: str, name: str, frozen: tuple):
 def cached_query(name: str, **params):
     """Run a library query through Streamlit's cache (cleared after every import)."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(backend(), name, frozen)
+    return _cached(store_key(), name, frozen)
 
 
 def why_empty(result) -> None:
