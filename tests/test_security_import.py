@@ -3,7 +3,7 @@ loaded, a small file cannot make the reader take the machine (XLSX by its real c
 bomb, wide CSV, problems capped per file), a mapping regex cannot hang the app (RE2), a mapping YAML
 cannot explode (size and alias caps), and the upload limit is one value everywhere.
 
-Runaway cases run in a subprocess watched by tests/guard.py-like code below: it kills the child
+Runaway cases run in a subprocess watched by GUARD below: it kills the child
 past 1.5 GB or 60 s (so the code before the fix fails these tests instead of taking the machine)
 and reports the child's peak RSS (getrusage RUSAGE_CHILDREN)."""
 from __future__ import annotations
@@ -48,7 +48,7 @@ while proc.poll() is None:
             rss = next(int(l.split()[1]) for l in fh if l.startswith("VmRSS:")) // 1024
     except (OSError, StopIteration):
         rss = 0
-    if rss > 1500 or time.monotonic() - start > 60:
+    if killed is None and (rss > 1500 or time.monotonic() - start > 60):
         killed = f"killed at {rss} MB after {time.monotonic() - start:.0f} s"
         proc.kill()
     time.sleep(0.05)
