@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr, why_empty
+from app_pages.common import localise, cached_query, get_store, md, tr, why_empty
 
 
 def _lang() -> str:
@@ -70,7 +70,7 @@ def page() -> None:
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
     if result.extra["chain_support"]:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
-                   "、".join(result.extra["chain_support"]))
+                   md("、".join(result.extra["chain_support"])))
     segment = st.selectbox(tr("查看环节（缺链弱链与补链线索）", "Segment: its gap and the leads that would fill it"),
                            list(result.table["segment"]),
                            format_func=lambda s: result.table.set_index("segment").loc[s, "name"])
@@ -85,7 +85,7 @@ def _segment_details(segment: str, threshold: int) -> None:
     if row.empty:
         st.success(tr("该环节为强链：园区企业数已达阈值。", "A strong segment: enough in-zone firms."))
     else:
-        st.warning(row.iloc[0]["reason_en" if _lang() == "en" else "reason_zh"])
+        st.warning(md(row.iloc[0]["reason_en" if _lang() == "en" else "reason_zh"]))
         leads = cached_query("gap_leads", segment=segment, weak_threshold=threshold, limit=10).table
         if leads.empty:
             st.info(tr("没有与园区企业相连、位于该环节的园外企业。",

@@ -25,6 +25,7 @@ from graph.schema import Prop
 from loaders.limits import limit
 from loaders.native import Target, resolve_header, target_for
 from loaders.plan import RelKey, _stem
+from loaders.spreadsheet_safe import QUOTED_PATTERN
 from loaders.values import FALSE, TRUE, _to_list
 
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": "\t"}
@@ -206,6 +207,9 @@ def _typed(source: str, target: Target, table: pa.Table) -> pa.Table:
     columns: dict[str, pa.Array] = {}
     for name in table.column_names:
         col = table.column(name).combine_chunks()
+        if pc.any(pc.match_substring_regex(col, QUOTED_PATTERN)).as_py():
+            # '=… from a formula-safe export: the row-by-row reader takes one apostrophe off.
+            raise Declined(f"{source}: {name} has apostrophe-quoted values")
         if name in ("from", "to", "from_label", "to_label"):
             # No check needed here: an id or label with a stray space or a blank one matches no
             # stored or loaded id (those are canonical), so the lookup declines.
