@@ -164,8 +164,21 @@ def _read(path: Path) -> tuple[Target, pa.Table]:
     except (pa.ArrowInvalid, UnicodeDecodeError):
         raise Declined(f"{path.name}: not plain UTF-8 with one cell per header column") from None
     table = table.select([f"c{i}" for i, n in enumerate(names) if n]).rename_columns([n for n in names if n])
+    if _longest_cell(table) > limit("cell_chars"):
+        raise Declined(f"{path.name}: a cell past the length limit")   # the reference names it
     table = _drop_blank_rows(table)
     return target, _typed(path.name, target, table)
+
+
+def _longest_cell(table: pa.Table) -> int:
+    """The longest cell in UTF-8 bytes (at least its length in characters), from the string offsets."""
+    longest = 0
+    for col in table.columns:
+        for chunk in col.chunks:
+            if len(chunk):
+                offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+                longest = max(longest, int(np.diff(offsets).max()))
+    return longest
 
 
 def _drop_blank_rows(table: pa.Table) -> pa.Table:
