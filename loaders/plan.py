@@ -22,6 +22,7 @@ from loaders.matching import FirmIndex, Match, name_key
 from loaders.native import Target, resolve_header, target_for
 from loaders.problems import Problem
 from loaders.readers import CellError, Table
+from loaders.spreadsheet_safe import unquote
 from loaders.values import convert, is_blank
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
@@ -247,18 +248,21 @@ def _typed_rows(table: Table, target: Target, names: list[str | None]):
             cell = cells[i] if i < n else None
             if prop is None:    # from, to, from_label, to_label: ids and labels, as text
                 if type(cell) is str:
-                    value = cell.strip() or None
+                    value = cell.strip()
+                    value = (unquote(value) if value[0] == "'" else value) if value else None   # see spreadsheet_safe
                 elif isinstance(cell, CellError):
                     row.problems.append(Problem(source, number, column, str(cell)))
                     continue
                 else:
-                    value = None if is_blank(cell) else str(cell).strip()
+                    value = None if is_blank(cell) else unquote(str(cell).strip())   # see spreadsheet_safe
                 if value is None and name in ("from", "to"):
                     row.problems.append(Problem(source, number, column, "required value missing / 必填"))
                 values[name] = value
                 continue
             if type(cell) is str and prop.kind == "str" and prop.allowed is None:
-                value = cell.strip() or None     # what convert() gives for plain text, without its checks
+                # What convert() gives for plain text (stripped, one formula-safe apostrophe off), faster.
+                value = cell.strip()
+                value = (unquote(value).strip() if value[0] == "'" else value) if value else None
             else:
                 try:
                     value = convert(prop, cell)

@@ -21,6 +21,7 @@ from typing import Any
 from loaders.mapping import REJECTS_MARKER
 from loaders.plan import Row
 from loaders.readers import JSONL_SUFFIXES, TEXT_SUFFIXES, CellError, Table
+from loaders.spreadsheet_safe import neutralise
 
 ROW, PROBLEMS = "_row", "_problems"
 
@@ -94,10 +95,11 @@ def _write_delimited(target: Path, delimiter: str, table_problems) -> None:
     with target.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh, delimiter=delimiter)
         for line in table.preamble:
-            writer.writerow(line)
+            writer.writerow([neutralise(c) for c in line])
         writer.writerow([ROW, PROBLEMS, *table.header])
         for number, why, cells in _rows(table, problems):
-            writer.writerow([number, why, *cells])
+            # Text a spreadsheet would run as a formula gets an apostrophe, which loading takes off.
+            writer.writerow([number, neutralise(why), *(neutralise(c) for c in cells)])
 
 
 def _write_xlsx(target: Path, tables) -> None:
@@ -111,9 +113,9 @@ def _write_xlsx(target: Path, tables) -> None:
             sheet.append([_cell(c) for c in line])
         sheet.append([ROW, PROBLEMS, *table.header])
         for number, why, cells in _rows(table, problems):
-            sheet.append([number, why, *(_cell(c) for c in cells)])
+            sheet.append([number, neutralise(why), *(_cell(c) for c in cells)])
     book.save(target)
 
 
 def _cell(value: Any) -> Any:
-    return None if isinstance(value, CellError) else value
+    return None if isinstance(value, CellError) else neutralise(value)
