@@ -64,7 +64,7 @@ COLUMNS_ZH = {
     "reason_en": "reason", "rank": "排名", "lead": "线索编号", "region": "地区", "segments": "所在环节", "gap": "补链",
     "ties": "关系数", "partners": "园区伙伴", "explanation_zh": "得分说明", "explanation_en": "explanation",
     "paths": "关系路径", "direction": "方向", "type": "关系类型", "label": "类型", "label_zh": "类型(中文)",
-    "match": "匹配度", "id": "编号", "distance": "距离", "in_zone": "园区内", "path": "路径", "from": "起点",
+    "basis": "依据", "match": "匹配度", "id": "编号", "distance": "距离", "in_zone": "园区内", "path": "路径", "from": "起点",
     "property": "属性", "kind": "类别", "rows": "行数", "created": "新建", "updated": "更新", "file": "文件",
     "row": "行", "column": "列", "reason": "原因",
 }
@@ -93,3 +93,11 @@ def cached_query(name: str, **params):
     """Run a library query through Streamlit's cache (cleared after every import)."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     return _cached(backend(), name, frozen)
+
+
+def why_empty(result) -> None:
+    """An empty answer says why (queries/explain_empty.py), in the interface's language."""
+    reason = result.extra.get("why_empty")
+    if result.table.empty and reason:
+        zh, _, en = reason.partition(" / ")
+        st.info(tr(zh, en or zh))
