@@ -272,8 +272,10 @@ def test_result_is_capped_in_bytes(bundled_store):
 
 def test_a_crashing_worker_is_an_error_not_a_crash(bundled_store, monkeypatch):
     """The worker is killed over its memory cap; the caller gets a StoreError and answers next."""
-    with pytest.raises(StoreError, match="memory|内存"):
-        run_console(bundled_store, "UNWIND range(1, 30000000) AS x RETURN collect(x) AS c", timeout=20, memory_mb=200)
+    # On Neo4j the server's transaction memory cap may stop it first; on a loaded machine, the deadline.
+    reason = "memory|内存" if bundled_store.backend == "embedded" else "memory|内存|timeout|超时"
+    with pytest.raises(StoreError, match=reason):
+        run_console(bundled_store, "UNWIND range(1, 30000000) AS x RETURN collect(x) AS c", timeout=30, memory_mb=200)
     assert run_console(bundled_store, "RETURN 1 AS one").rows == [{"one": 1}]
 
 
