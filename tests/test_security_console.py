@@ -344,6 +344,7 @@ def test_settings_page_shows_the_uri_without_userinfo(monkeypatch):
     try:
         at = ok(open_page(monkeypatch, "settings"))
         shown = " ".join(str(getattr(e, "value", "")) for e in at.markdown) + " ".join(e.value for e in at.error)
+        shown = shown.replace("\\", "")          # markdown escapes (bolt\://…)
         assert "s3cret" not in shown and f"{scheme}://{rest}" in shown
     finally:
         _store.clear()
