@@ -17,6 +17,7 @@ LIMITS = {
     "unzipped_mb": ("CHAINGRAPH_MAX_UNZIPPED_MB", 500, "MB of an XLSX once unzipped"),
     "problems_per_file": ("CHAINGRAPH_MAX_PROBLEMS", 100, "problems listed per file"),
     "mapping_kb": ("CHAINGRAPH_MAX_MAPPING_KB", 1024, "KB per mapping file"),
+    "fanout": ("CHAINGRAPH_MAX_FANOUT", 10_000, "records one row may fan out to (list-valued ends)"),
 }
 
 

@@ -27,6 +27,7 @@ native files.  Problems name the source file, row and the source column.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from graph.store import Store
 from loaders import credit_code
 from loaders.native import Target
 from loaders.problems import Problem
+from loaders.limits import limit
 from loaders.readers import CellError, ReadError, Table, read_tables
 from loaders.safe_regex import PatternError, compile_pattern
 from loaders.safe_yaml import UnsafeYaml, read_yaml
@@ -287,6 +289,7 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
     may_fan = bool(split_ends) or any(list(specs.values())[i].get("lookup") for i in fan)
     const_values = list(constants.values())
     out = Table(table.source, header, raw=table, header_row=table.header_row)
+    most = int(limit("fanout"))
     for number, cells in table.rows:
         if where and not _where(cells, where):
             continue
@@ -311,7 +314,16 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
         if not lists:
             out.rows.append((number, row))
             continue
-        # Fan-out: one record per value of a list-valued id or endpoint (per pair for two lists).
+        # Fan-out: one record per value of a list-valued id or endpoint (per pair for two lists), bounded:
+        # two lists of a few thousand values each would otherwise make millions of records from one row.
+        records = math.prod(len(row[i]) for i in lists)
+        if records > most:      # reported at the row's first list cell, so --skip-invalid can skip it
+            row[lists[0]] = CellError(f"this row fans out to {records:,} records (more than {most:,}, "
+                                      f"CHAINGRAPH_MAX_FANOUT) / 本行展开为 {records:,} 条记录，超过上限")
+            for i in lists[1:]:      # one value stands in, so the row has one problem, not one per list
+                row[i] = row[i][0]
+            out.rows.append((number, row))
+            continue
         for combo in itertools.product(*(row[i] for i in lists)):
             one = list(row)
             for i, value in zip(lists, combo):

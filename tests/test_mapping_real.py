@@ -269,3 +269,34 @@ sources:
     assert [json.loads(line) for line in lines] == [
         {"_row": 2, "_problems": "fullname: required value missing / 必填", "code": "600002.sz", "fullname": ""}]
     assert summary.rows == {"Enterprise": 1}
+
+
+def test_fan_out_is_bounded(tmp_path, monkeypatch):
+    """Two list-valued ends multiply: one row of 300 × 300 values would make 90,000 records.  Past
+    CHAINGRAPH_MAX_FANOUT the row is refused, named, before any record is built."""
+    from graph.embedded import EmbeddedStore
+    monkeypatch.setenv("CHAINGRAPH_MAX_FANOUT", "1000")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    many = ",".join(f"p{i}" for i in range(300))
+    (folder / "products.csv").write_text("id\n" + "\n".join(f"p{i}" for i in range(300)) + "\n", encoding="utf-8")
+    (folder / "pairs.csv").write_text(f'ups,downs\n"{many}","{many}"\np1,p2\n', encoding="utf-8")
+    (tmp_path / "m.yaml").write_text("""
+sources:
+  - file: products.csv
+    label: Product
+    id: id
+    properties: {name: id}
+  - file: pairs.csv
+    relationship: FEEDS
+    from: {column: ups, split: ','}
+    to: {column: downs, split: ','}
+""", encoding="utf-8")
+    with EmbeddedStore(tmp_path / "db") as store:
+        with pytest.raises(LoadRejected) as info:
+            load_paths(store, [folder], mapping=tmp_path / "m.yaml")
+        [problem] = info.value.problems
+        assert (problem.file, problem.row, problem.column) == ("pairs.csv", 2, "ups") and "90,000" in problem.reason
+        summary = load_paths(store, [folder], mapping=tmp_path / "m.yaml", skip_invalid=True,
+                             rejects_dir=tmp_path / "rejects")
+        assert store.counts()["relationships"]["FEEDS"] == 1     # the bounded row's neighbour still loads
