@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_pages import auth
 from app_pages.common import localise, data_changed, get_store, tr
-from loaders.load import load_paths, validate_paths
+from loaders.load import validate_paths
 from loaders.problems import LoadRejected
 
 MAX_UPLOAD_MB = float(os.environ.get("CHAINGRAPH_MAX_UPLOAD_MB", "50"))
@@ -28,6 +29,8 @@ def _save(uploads, folder: Path) -> list[Path]:
 
 def page() -> None:
     st.title(tr("数据导入", "Import"))
+    if not auth.require("editor"):      # no write without a logged-in editor
+        return
     store = get_store()
     if store is None:
         return
@@ -37,6 +40,8 @@ def page() -> None:
     mapping = st.file_uploader(tr("映射文件（可选，YAML）", "Mapping (optional, YAML)"), type=["yaml", "yml"],
                                key="import_mapping")
     skip_invalid = st.checkbox(tr("跳过无效行（其余照常导入）", "Skip invalid rows (load the rest)"), key="import_skip")
+    blank_overwrites = st.checkbox(tr("允许空单元格清除已有值", "Let empty cells erase stored values"),
+                                   key="import_blank")
     if not uploads:
         return
     too_big = [u.name for u in uploads if u.size > MAX_UPLOAD_MB * 1024 * 1024]
@@ -71,13 +76,18 @@ def page() -> None:
         def progress(what, done, total):
             bar.progress(done / max(total, 1), text=f"{what}: {done}/{total}")
         try:
-            summary = load_paths(store, [folder], mapping=mapping_path, skip_invalid=skip_invalid,
-                                 progress=progress, rejects_dir=folder / "rejects")
+            from security import writes
+            summary, _ = writes.load(store, [folder], who=auth.current_user().name, data_dir=auth.data_dir(),
+                                     blank_overwrites=blank_overwrites, mapping=mapping_path,
+                                     skip_invalid=skip_invalid, progress=progress, rejects_dir=folder / "rejects")
         except LoadRejected as exc:
             st.error(str(exc))
             return
         data_changed()
-        st.success(tr("导入完成", "Imported"))
+        st.success(tr("导入完成（已记入审计日志，可在“设置”页撤销）", "Imported (audited; undo on the Settings page)"))
+        if summary.changes.changes:     # a re-load that overwrote stored values says so
+            st.warning(tr("以下已有值被覆盖：", "These stored values were overwritten:"))
+            st.code("\n".join(summary.changes.lines()), language=None)    # plain text: never markdown
         st.dataframe(localise(pd.DataFrame(summary.table())), hide_index=True, width="stretch")
         for path in summary.reject_files:
             st.download_button(tr(f"下载被拒绝的行：{path.name}", f"Download rejected rows: {path.name}"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages import admin
 from app_pages.common import get_store, tr
 
 
@@ -25,3 +26,5 @@ def page() -> None:
                    hide_index=True)
     right.dataframe(pd.DataFrame(counts["relationships"].items(),
                                  columns=[tr("关系类型", "Type"), tr("数量", "Count")]), hide_index=True)
+    admin.audit_section()
+    admin.admin_section(store)

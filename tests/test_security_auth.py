@@ -261,3 +261,89 @@ def test_cli_load_audit_refusal_and_restore(cli_env, tmp_path):
     assert run(cli_env + ["clear", "--yes"]).exit_code == 0
     assert [e["action"] for e in audit.entries(data)][:2] == ["clear", "restore"]
     assert os.environ.get("CHAINGRAPH_SNAPSHOTS") is None
+
+
+# --- the app (Streamlit AppTest; the browser test uploads and undoes) -------------------------
+
+@pytest.fixture
+def app_data(tmp_path, monkeypatch):
+    from tests.conftest import ROOT
+    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(ROOT)
+    yield tmp_path / "data"
+    from app_pages.common import _store
+    _store.clear()
+
+
+def open_app(monkeypatch, name: str, login: tuple[str, str] | None = None, **query):
+    from streamlit.testing.v1 import AppTest
+    from tests.conftest import ROOT
+    monkeypatch.setenv("CHAINGRAPH_DEFAULT_PAGE", name)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if login:
+        at.text_input(key="auth_name").set_value(login[0])
+        at.text_input(key="auth_password").set_value(login[1])
+        at.button(key="auth_submit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_app_without_users_never_writes(app_data, monkeypatch):
+    at = open_app(monkeypatch, "import")
+    assert not at.get("file_uploader")
+    assert any("chaingraph user add" in w.value for w in at.warning)
+    assert any("chaingraph user add" in c.value for c in at.sidebar.caption)
+    at = open_app(monkeypatch, "overview")                  # reading needs no login
+    assert {m.label for m in at.metric} >= {"链上企业"}
+    [first] = audit.entries(app_data)                        # the first-run load is audited too
+    assert first["who"] == "system:first-run" and first["counts"]
+
+
+def test_app_roles(app_data, monkeypatch):
+    users.add(app_data, "vic", "viewer", "viewer-pass")
+    users.add(app_data, "ed", "editor", "editor-pass")
+    users.add(app_data, "root", "admin", "admin-pass")
+    at = open_app(monkeypatch, "import", login=("vic", "wrong-pass"))
+    assert any("用户名或密码错误" in e.value for e in at.sidebar.error)
+    assert not at.get("file_uploader") and any("登录" in w.value for w in at.warning)
+    at = open_app(monkeypatch, "import", login=("vic", "viewer-pass"))
+    assert any("已登录：vic" in c.value for c in at.sidebar.caption)
+    assert not at.get("file_uploader") and any("无此权限" in e.value for e in at.error)
+    at = open_app(monkeypatch, "import", login=("ed", "editor-pass"))
+    assert len(at.get("file_uploader")) == 2 and not at.error
+    at = open_app(monkeypatch, "settings", login=("ed", "editor-pass"))
+    assert any(s.value == "审计日志" for s in at.subheader)
+    assert not any(s.value == "快照与恢复" for s in at.subheader), "restore is for admins"
+    at = open_app(monkeypatch, "settings", login=("root", "admin-pass"))
+    assert any(s.value == "快照与恢复" for s in at.subheader) and at.button(key="restore_go")
+    at.button(key="auth_logout").click().run()
+    assert not any(s.value == "快照与恢复" for s in at.subheader)
+
+
+def test_app_login_can_be_required_and_failures_slow_down(app_data, monkeypatch):
+    import time
+    from app_pages import auth
+    monkeypatch.setenv("CHAINGRAPH_ANONYMOUS", "none")
+    users.add(app_data, "vic", "viewer", "viewer-pass")
+    at = open_app(monkeypatch, "overview")
+    assert not at.metric and any("登录" in w.value for w in at.warning)
+    auth._failures.clear()
+    started = time.monotonic()
+    for _ in range(auth.LOCK_AFTER):
+        at = open_app(monkeypatch, "overview", login=("vic", "nope-nope"))
+    assert time.monotonic() - started >= sum(0.5 * 2 ** i for i in range(auth.LOCK_AFTER))
+    at = open_app(monkeypatch, "overview", login=("vic", "viewer-pass"))   # right password, but locked
+    assert any("失败次数过多" in e.value for e in at.sidebar.error) and not at.metric
+    auth._failures.clear()
+    at = open_app(monkeypatch, "overview", login=("vic", "viewer-pass"))
+    assert {m.label for m in at.metric} >= {"链上企业"}
+
+
+def test_explore_with_a_bad_cap_in_the_link_says_so(app_data, monkeypatch):
+    at = open_app(monkeypatch, "explore", node="ent_jiuke", cap="abc")
+    assert not at.error and any("链接参数 cap 无效" in w.value for w in at.warning)
+    assert any("个节点" in c.value for c in at.caption)
