@@ -81,7 +81,6 @@ def sidebar() -> User | None:
     """The login box (or who is logged in, and a logout button) at the bottom of the sidebar."""
     user = current_user()
     with st.sidebar:
-        st.divider()
         if user is not None:
             st.caption(tr(f"已登录：{user.name}（{ROLE_ZH[user.role]}）", f"Logged in: {user.name} ({user.role})"))
             if st.button(tr("退出登录", "Log out"), key="auth_logout"):
