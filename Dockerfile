@@ -7,9 +7,11 @@ COPY loaders ./loaders
 COPY queries ./queries
 COPY app_pages ./app_pages
 COPY security ./security
-COPY .streamlit ./.streamlit
 COPY cli.py app.py ./
 COPY data ./data
+COPY .streamlit ./.streamlit
+# One upload limit (whole MB) for the app and for Streamlit's server, which refuses bigger files.
+ENV CHAINGRAPH_MAX_UPLOAD_MB=50 STREAMLIT_SERVER_MAX_UPLOAD_SIZE=50
 RUN pip install --no-cache-dir .
 # Users, the audit log and snapshots (a volume in docker-compose.yml): create the first admin with
 # `docker compose run --rm app chaingraph user add NAME --role admin`.

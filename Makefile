@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 # Loopback only by default: `make run HOST=0.0.0.0` to serve other machines (log in to write; README, Security).
 HOST ?= 127.0.0.1
+# One upload limit (whole MB) for the app and for Streamlit's server: make run CHAINGRAPH_MAX_UPLOAD_MB=100
+CHAINGRAPH_MAX_UPLOAD_MB ?= 50
+export CHAINGRAPH_MAX_UPLOAD_MB
+export STREAMLIT_SERVER_MAX_UPLOAD_SIZE = $(CHAINGRAPH_MAX_UPLOAD_MB)
 
 .PHONY: install run test clean
 

@@ -115,14 +115,13 @@ def require(role: str) -> bool:
         return True
     if user is None and role == "viewer" and anonymous_role() == "viewer":
         return True
-    need = f"{ROLE_ZH[role]} / {role}"
     if not users.exists(data_dir()) and not oidc_configured():
         st.warning(tr(f"此操作需要{ROLE_ZH[role]}权限，但还没有任何用户：请先用 `chaingraph user add NAME --role admin` "
                       "创建管理员，再登录。", f"This needs the {role} role and there are no users yet: create an admin "
                       "with `chaingraph user add NAME --role admin`, then log in."))
     elif user is None:
-        st.warning(tr(f"请先在左侧边栏登录（需要 {need} 权限）。", f"Log in first (sidebar): this needs the {role} role."))
+        st.warning(tr(f"请先在左侧边栏登录（需要{ROLE_ZH[role]}权限）。", f"Log in first (sidebar): this needs the {role} role."))
     else:
-        st.error(tr(f"当前账号 {user.name}（{ROLE_ZH[user.role]}）无此权限：需要 {need}。",
+        st.error(tr(f"当前账号 {user.name}（{ROLE_ZH[user.role]}）无此权限：需要{ROLE_ZH[role]}权限。",
                     f"{user.name} ({user.role}) may not do this: it needs the {role} role."))
     return False

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import drawing
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages import drawing, nav
+from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name
 from graph import schema
 from queries.registry import Subgraph
 
@@ -42,7 +42,7 @@ def page() -> None:
     if catalogue.extra["complete"]:
         # Small enough to send to the browser: the select box filters as the user types.
         table = catalogue.table
-        labels = dict(zip(table["id"], table["name"] + " · " + table["label_zh"]))
+        labels = dict(zip(table["id"], table["name"] + " · " + table["label"].map(label_name)))
         choice = st.selectbox(tr("搜索（输入名称片段，任意类型）", "Search (type a name fragment, any label)"),
                               list(table["id"]), index=None, format_func=labels.get, key="explore_typeahead",
                               placeholder=tr("输入以筛选…", "Type to filter…"))
@@ -58,17 +58,17 @@ def page() -> None:
             st.info(tr("没有匹配的节点。", "No match."))
         else:
             options = list(hits["id"])
-            labels = dict(zip(hits["id"], hits["name"] + " · " + hits["label_zh"]))
+            labels = dict(zip(hits["id"], hits["name"] + " · " + hits["label"].map(label_name)))
             choice = st.selectbox(tr("候选", "Suggestions"), options, format_func=labels.get, key="explore_pick")
             if st.button(tr("查看", "Show"), key="explore_show"):
                 st.session_state["explore_ids"] = [choice]
     ids = st.session_state["explore_ids"]
     with st.sidebar:
         st.subheader(tr("视图", "View"))
-        label_filter = st.multiselect(tr("节点类型", "Labels"), [n.name for n in schema.NODE_LABELS],
-                                      default=_list_param("labels"), format_func=lambda l: f"{schema.LABELS[l].zh} {l}")
-        rel_filter = st.multiselect(tr("关系类型", "Relationship types"), [r.name for r in schema.REL_TYPES],
-                                    default=_list_param("types"), format_func=lambda r: f"{schema.RELS[r].zh} {r}")
+        label_filter = multiselect(tr("节点类型", "Labels"), [n.name for n in schema.NODE_LABELS],
+                                      default=_list_param("labels"), format_func=label_name)
+        rel_filter = multiselect(tr("关系类型", "Relationship types"), [r.name for r in schema.REL_TYPES],
+                                    default=_list_param("types"), format_func=label_name)
         depth = st.radio(tr("深度", "Depth"), [1, 2], index=1 if st.query_params.get("depth") == "2" else 0,
                          horizontal=True)
         cap = st.number_input(tr("最多显示节点", "Max nodes drawn"), 10, 3000, _int_param("cap", DEFAULT_CAP, 10, 3000))
@@ -109,6 +109,8 @@ def page() -> None:
                                 format_func=lambda n: graph.nodes[n].get("name") or n, key="explore_detail")
         details = cached_query("node", id=selected)
         st.dataframe(localise(details.table), hide_index=True, width="stretch")
+        if graph.nodes[selected].get("label") == "Enterprise":
+            st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": selected})
         if st.button(tr("展开此节点", "Expand this node"), key="explore_expand") and selected not in ids:
             st.session_state["explore_ids"] = ids + [selected]
             st.rerun()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import nav
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.firm import firm_link
+from app_pages.common import localise, cached_query, get_store, tr, why_empty, multiselect
 
 
 def page() -> None:
@@ -14,9 +15,11 @@ def page() -> None:
         return
     chains = cached_query("chains").table
     names = dict(zip(chains["id"], chains["name"]))
-    chosen = st.multiselect(tr("产业链（不选＝全部）", "Chains (none = all)"), list(names), format_func=names.get)
+    chosen = multiselect(tr("产业链（不选＝全部）", "Chains (none = all)"), list(names), format_func=names.get)
     threshold = st.number_input(tr("弱链阈值", "Weak below"), 1, 50, 2)
-    table = cached_query("gaps", chains=chosen, weak_threshold=int(threshold)).table
+    result = cached_query("gaps", chains=chosen, weak_threshold=int(threshold))
+    why_empty(result)
+    table = result.table
     reason = "reason_en" if st.session_state.get("lang") == "en" else "reason_zh"
     shown = table[["chain_name", "name", "status", "in_zone_firms", "strong_neighbours", "projects", "candidates",
                    "score", reason]]
@@ -31,12 +34,18 @@ def page() -> None:
         return
     gap = table.iloc[rows[0]]
     st.subheader(tr(f"补链线索：{gap['name']}", f"Leads for {gap['name']}"))
+    if gap.get("kind") == "product":    # a chain given as products: who makes the missing product
+        makers = cached_query("product_makers", product=gap["segment"]).table
+        st.dataframe(localise(makers), hide_index=True, width="stretch")
+        return
     leads = cached_query("gap_leads", segment=gap["segment"], weak_threshold=int(threshold)).table
     if leads.empty:
         st.warning(tr("图谱中没有与园区企业相连、位于该环节的园外企业。",
                       "No out-of-zone firm in this segment is tied to an in-zone firm."))
     else:
-        st.dataframe(localise(leads[["rank", "name", "region", "score", "explanation_zh", "paths"]]), hide_index=True,
-                     width="stretch")
+        shown = localise(leads[["rank", "name", "region", "score", "explanation_zh", "paths"]])
+        shown[tr("画像", "Profile")] = [firm_link(i) for i in leads["lead"]]
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("画像", "Profile"):
+                     st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})
     st.page_link(nav.PAGES["leads"], label=tr("在招商线索页打开 →", "Open in Leads →"),
                  query_params={"segment": gap["segment"]})

@@ -6,11 +6,14 @@ import io
 import pandas as pd
 import streamlit as st
 
-from app_pages import drawing
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages import drawing, nav
+from app_pages.firm import firm_link
+from app_pages.common import localise, cached_query, get_store, tr, why_empty, multiselect
 from queries.leads import lead_graph
+from queries.product_leads import product_graph
 
-TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research")}
+TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "research": ("产学研", "research"),
+              "product": ("产品上下游（推断）", "product (inferred)")}
 
 
 def xlsx_bytes(table: pd.DataFrame) -> bytes:
@@ -34,8 +37,8 @@ def page() -> None:
     chain = left.selectbox(tr("产业链", "Chain"), list(chain_names), format_func=chain_names.get,
                            index=list(chain_names).index(params.get("chain", "")) if params.get("chain", "") in chain_names else 0)
     alliance = middle.selectbox(tr("联合体", "Alliance"), list(alliance_names), format_func=alliance_names.get)
-    segment = right.text_input(tr("缺口环节编号", "Gap segment id"), params.get("segment", ""))
-    ties = st.multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
+    segment = right.text_input(tr("缺口环节（编号或名称）", "Gap segment (id or name)"), params.get("segment", ""))
+    ties = multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
                           format_func=lambda t: tr(*TIE_LABELS[t]))
     min_score = st.slider(tr("最低分", "Minimum score"), 0.0, 20.0, 0.0, 0.5)
     try:
@@ -44,12 +47,15 @@ def page() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
+    why_empty(result)
     table = result.table
     explanation = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
     st.caption(tr(f"共 {len(table)} 条线索", f"{len(table)} leads"))
-    event = st.dataframe(localise(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "score", explanation]]),
-                         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                         key="lead_table")
+    shown = localise(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "score", explanation]])
+    shown[tr("画像", "Profile")] = [firm_link(i) for i in table["lead"]]
+    event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key="lead_table", column_config={tr("画像", "Profile"): st.column_config.LinkColumn(
+                             display_text=tr("企业画像", "Profile"))})
     c1, c2 = st.columns(2)
     c1.download_button(tr("导出 XLSX", "Export XLSX"), xlsx_bytes(table), file_name="leads.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="leads_xlsx")
@@ -62,7 +68,9 @@ def page() -> None:
         row = result.extra["rows"][rows[0]]
         st.subheader(f"{row['rank']}. {row['name']} — {row['score']:g}")
         st.write(row[explanation])
+        st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": row["lead"]})
         for sentence in row["paths"].splitlines():
             st.markdown(f"- {sentence}")
         graph = lead_graph(row)
+        graph.merge(product_graph(row))
         drawing.show(graph, drawing.spring_positions(graph), key=f"lead-{row['lead']}", height=320)

@@ -30,6 +30,8 @@ def render() -> str:
     for rel in schema.REL_TYPES:
         pairs = ", ".join(f"{a} → {b}" for a, b in rel.pairs)
         lines += [f"### {rel.name} — {rel.zh}", "", f"Connects: {pairs}", ""]
+        if rel.description:
+            lines += [rel.description, ""]
         if rel.props:
             lines += _props_table(rel.props)
     return "\n".join(lines).rstrip() + "\n"

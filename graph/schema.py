@@ -181,6 +181,9 @@ REL_TYPES: tuple[RelType, ...] = (
     RelType("MAKES", "主营产品", (("Enterprise", "Product"),),
             (Prop("weight", "float", minimum=0, maximum=1, zh="收入占比"),)),
     RelType("SUBTYPE_OF", "产品小类", (("Product", "Product"),)),
+    RelType("INCLUDES", "包含产品", (("Segment", "Product"), ("Chain", "Product")),
+            description="A segment's products, or a chain's when it is given only as products (no segments). "
+                        "A firm that MAKES an included product is in that segment (or chain) as if by IN_SEGMENT."),
 )
 
 LABELS = {n.name: n for n in NODE_LABELS}

@@ -48,6 +48,9 @@ def panorama(store: Store, chain: str, weak_threshold: int) -> QueryResult:
     state = read_state(store, [chain])
     check_chain(state, chain)
     order = state.ordered(chain)
+    if not order:   # a chain given only as products (queries/products.py)
+        from queries.products import panorama_result
+        return panorama_result(store, chain, state.chains[chain], weak_threshold)
     key_firms: dict[str, list[str]] = defaultdict(list)
     for r in store.read(KEY_FIRMS, {"ids": order, "kinds": list(KEY_KINDS)}):
         key_firms[r["segment"]].append(r["name"])
@@ -67,7 +70,7 @@ def panorama(store: Store, chain: str, weak_threshold: int) -> QueryResult:
                      "projects": int(project.get("n") or 0),
                      "investment": round(float(project.get("investment") or 0), 2),
                      "institutes": len(institutes[seg]),
-                     "status": status, "status_en": STATUS_EN[status]})
+                     "status": status, "status_en": STATUS_EN[status], "kind": "segment"})
         graph.add_node(seg, "Segment", info["name"], status=status, firms=firms, stage=info["stage"],
                        position=position)
     for a, b in state.feeds.edges:
@@ -75,7 +78,7 @@ def panorama(store: Store, chain: str, weak_threshold: int) -> QueryResult:
             graph.add_edge(a, b, "FEEDS")
     table = pd.DataFrame(rows, columns=["position", "segment", "name", "stage", "in_zone_firms", "key_firms",
                                         "out_of_zone_firms", "projects", "investment", "institutes", "status",
-                                        "status_en"])
+                                        "status_en", "kind"])
     return QueryResult(table, graph, extra={"chain_support": sorted(support), "chain_name": state.chains[chain]})
 
 
@@ -115,7 +118,7 @@ def gap_rows(state: ChainState, chains: list[str], weak_threshold: int,
 
 
 GAP_COLUMNS = ["chain", "chain_name", "segment", "name", "status", "status_en", "in_zone_firms", "upstream",
-               "downstream", "strong_neighbours", "projects", "candidates", "score", "reason_zh", "reason_en"]
+               "downstream", "strong_neighbours", "projects", "candidates", "score", "reason_zh", "reason_en", "kind"]
 
 
 @query("gaps", "缺链补链", "Missing (缺) and weak (弱) segments across chains with neighbours and an explained "
@@ -126,6 +129,13 @@ def gaps(store: Store, chains: list, weak_threshold: int) -> QueryResult:
     for chain in chains:
         check_chain(state, chain)
     rows = gap_rows(state, list(chains) or sorted(state.chains), weak_threshold)
+    for r in rows:
+        r["kind"] = "segment"
+    # Chains given only as products: their missing and weak products (queries/products.py).
+    from queries.products import product_gaps
+    with_segments = {row["chain"] for row in state.segments.values()}
+    rows += product_gaps(store, list(chains) or None, with_segments, state.chains, weak_threshold)
+    rows.sort(key=lambda r: (-r["score"], r["chain"], r["segment"]))
     return QueryResult(pd.DataFrame(rows, columns=GAP_COLUMNS))
 
 

@@ -178,25 +178,35 @@ def lead_graph(row: dict) -> Subgraph:
 
 
 @query("leads", "招商线索", "以商招商 leads: out-of-zone firms tied to in-zone ones by supply, group or research, "
+       "or making a product up/downstream of what in-zone firms make (product, inferred, 0.5 per product path), "
        "ranked by an explained score (every tie counts), each with its max_paths strongest explaining paths; "
        "filter by chain, gap segment or alliance.",
-       chain="", segment="", alliance="", tie_types=["supply", "group", "research"], min_score=0.0, limit=100,
+       chain="", segment="", alliance="", tie_types=["supply", "group", "research", "product"], min_score=0.0, limit=100,
        weak_threshold=2, max_paths=5)
 def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list, min_score: float, limit: int,
           weak_threshold: int, max_paths: int = 5) -> QueryResult:
     limit = max(1, min(int(limit), 10_000))
     max_paths = max(1, min(int(max_paths), 1_000))
-    rows, data = top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=list(tie_types),
-                           weak_threshold=weak_threshold, min_score=min_score, limit=limit)
+    recorded = [k for k in tie_types if k != "product"]     # product ties: queries/product_leads.py
+    rows, data = (top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=recorded,
+                            weak_threshold=weak_threshold, min_score=min_score, limit=limit)
+                  if recorded or not tie_types else ([], LeadData()))
     for r in rows:
         r["_paths"] = strongest(r["_ties"], data, max_paths)
     read_partners(store, data, [t["partner"] for r in rows for t in r["_paths"]])
+    for r in rows:
+        describe(r, data)
+    if "product" in tie_types:
+        from queries.product_leads import add_product_leads
+        rows = add_product_leads(store, rows, recorded, chain=chain, segment=segment, alliance=alliance,
+                                 weak_threshold=weak_threshold, min_score=min_score, limit=limit, max_paths=max_paths)
     for rank, r in enumerate(rows, start=1):
         r["rank"] = rank
-        describe(r, data)
     graph = Subgraph()
+    from queries.product_leads import product_graph
     for r in rows[:20]:
         graph.merge(lead_graph(r))
+        graph.merge(product_graph(r))
     table = pd.DataFrame([{k: r[k] for k in COLUMNS} for r in rows], columns=COLUMNS)
     return QueryResult(table, graph, extra={"rows": rows})
 
@@ -204,7 +214,7 @@ def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list
 @query("gap_leads", "补链线索", "Leads that would fill one gap segment (gap → leads in one call).",
        segment="seg_pv_1", limit=50, weak_threshold=2, max_paths=5)
 def gap_leads(store: Store, segment: str, limit: int, weak_threshold: int, max_paths: int = 5) -> QueryResult:
-    return leads(store, chain="", segment=segment, alliance="", tie_types=list(TIES), min_score=0.0, limit=limit,
+    return leads(store, chain="", segment=segment, alliance="", tie_types=[*TIES, "product"], min_score=0.0, limit=limit,
                  weak_threshold=weak_threshold, max_paths=max_paths)
 
 

@@ -48,13 +48,14 @@ MAX_FIRMS = 100_000     # firms listed for the segments reached (a bound on the 
 def _label_of(store: Store, node_id: str) -> str:
     # A primary-key lookup per label walked (Store.existing_ids scans every node table on LadybugDB);
     # that scan only to say what an id that cannot be walked is.
-    for label in ("Enterprise", "Segment", "Project"):
+    for label in ("Enterprise", "Segment", "Project", "Product"):
         if store.read(f"MATCH (n:{label} {{id: $id}}) RETURN n.id AS id", {"id": node_id}):
             return label
     found = store.existing_ids([node_id])
     if node_id not in found:
         raise ValueError(f"no node with id {node_id!r}")
-    raise ValueError(f"{node_id!r} is a {found[node_id]}: upstream/downstream works from an enterprise, segment or project")
+    raise ValueError(f"{node_id!r} is a {found[node_id]}: upstream/downstream works from an enterprise, segment, "
+                     "project or product / 上下游分析只适用于企业、环节、项目或产品")
 
 
 def _hop(store: Store, label: str, rel: str, starts: list[str], frontier: list[str], distance: int, side: str,
@@ -93,8 +94,10 @@ def walk(store: Store, label: str, rel: str, starts: list[str], side: str, depth
     return reached, False
 
 
-@query("updown", "上下游", "Upstream/downstream of an enterprise (SUPPLIES), segment (FEEDS) or project (its "
-       "segments) to depth 1..6, as shortest paths with direction kept.", id="ent_jingao", direction="both",
+@query("updown", "上下游", "Upstream/downstream of an enterprise (SUPPLIES), segment (FEEDS), project (its "
+       "segments) or product to depth 1..6, as shortest paths with direction kept (basis: recorded); plus the "
+       "firms making products up/downstream of what it makes or includes (product FEEDS; basis: inferred, "
+       "with the explaining path).", id="ent_jingao", direction="both",
        depth=3, cap=500)
 def updown(store: Store, id: str, direction: str, depth: int, cap: int) -> QueryResult:
     if direction not in ("up", "down", "both"):
@@ -106,11 +109,11 @@ def updown(store: Store, id: str, direction: str, depth: int, cap: int) -> Query
     label = _label_of(store, id)
     starts = [id] if label != "Project" else sorted({r["id"] for r in store.read(PROJECT_SEGMENTS, {"id": id})})
     walk_label = "Segment" if label == "Project" else label
-    rel = REL_OF[walk_label]
+    rel = REL_OF.get(walk_label)
     sides = ["up", "down"] if direction == "both" else [direction]
     found, truncated = {}, False
     for side in sides:
-        found[side], cut = walk(store, walk_label, rel, starts, side, depth, cap)
+        found[side], cut = walk(store, walk_label, rel, starts, side, depth, cap) if rel else ({}, False)
         truncated |= cut
     ids = sorted({n for side in found.values() for n in side} | set(starts))
     extra = ", n.in_zone AS in_zone" if walk_label == "Enterprise" else ""
@@ -126,13 +129,20 @@ def updown(store: Store, id: str, direction: str, depth: int, cap: int) -> Query
                 path.append(reached[path[-1]][1])
             path = path if side == "up" else path[::-1]     # always upstream → downstream
             rows.append({"direction": side, "id": node, "name": name(node), "distance": distance,
-                         "in_zone": info.get(node, {}).get("in_zone"), "path": " → ".join(name(p) for p in path)})
+                         "in_zone": info.get(node, {}).get("in_zone"), "path": " → ".join(name(p) for p in path),
+                         "basis": "recorded"})
             for a, b in zip(path, path[1:]):
                 graph.add_node(a, walk_label, name(a))
                 graph.add_node(b, walk_label, name(b))
                 graph.add_edge(a, b, rel)
-    table = pd.DataFrame(rows, columns=["direction", "id", "name", "distance", "in_zone", "path"])
-    table = table.sort_values(["direction", "distance", "id"]).reset_index(drop=True)
+    # Firms up/downstream through products (FEEDS between what they make), marked inferred.
+    from queries.products import add_inferred_updown
+    truncated |= add_inferred_updown(store, id, label, name(id) if label != "Product" else None, sides, depth, cap,
+                                     rows, graph)
+    table = pd.DataFrame(rows, columns=["direction", "id", "name", "distance", "in_zone", "path", "basis"])
+    table = table.sort_values(["direction", "basis", "distance", "id"],
+                              key=lambda c: c.map({"recorded": 0, "inferred": 1}) if c.name == "basis" else c
+                              ).reset_index(drop=True)
     extra_info = {"truncated": truncated}
     if walk_label == "Segment":
         extra_info["firms"] = pd.DataFrame(store.read(FIRMS_IN, {"ids": ids, "cap": MAX_FIRMS}),

@@ -79,7 +79,15 @@ class QuerySpec:
         return out
 
     def run(self, store: Store, **params) -> QueryResult:
-        return self.fn(store, **self.coerce(params))
+        """Names → ids and range checks first (queries/resolve.py: a ValueError names the problem);
+        an empty answer says why (queries/explain_empty.py, ``extra["why_empty"]``)."""
+        from queries.explain_empty import why_empty
+        from queries.resolve import resolve_params
+        given = resolve_params(store, self.name, self.coerce(params))
+        result = self.fn(store, **given)
+        if result.table.empty:
+            result.extra["why_empty"] = why_empty(store, self.name, given)
+        return result
 
 
 _QUERIES: dict[str, QuerySpec] = {}
@@ -95,7 +103,7 @@ def query(name: str, title_zh: str, description: str, **params):
 
 def _load_all() -> None:
     # Importing the modules registers their queries.
-    from queries import chain, explore, leads, ledgers, overview, paths  # noqa: F401
+    from queries import chain, explore, firm, leads, ledgers, overview, paths, products  # noqa: F401
 
 
 def all_queries() -> list[QuerySpec]:

@@ -107,6 +107,11 @@ def count_firms(store: Store, ids: list[str] | None) -> tuple[dict[str, int], di
     for counts, every, some in ((firms, ALL_FIRM_COUNTS, FIRM_COUNTS), (inside, ALL_INSIDE_COUNTS, INSIDE_COUNTS)):
         for r in store.read(every) if ids is None else store.read(some, {"ids": ids}):
             counts[r["id"]] = r["n"]
+    # A firm is also in a segment when it makes a product the segment includes (INCLUDES).
+    from queries.products import firms_by_included
+    for segment, extra in firms_by_included(store, ids).items():
+        firms[segment] = firms.get(segment, 0) + len(extra)
+        inside[segment] = inside.get(segment, 0) + sum(extra.values())
     for segment in firms:          # a segment with firms but none in the zone
         inside.setdefault(segment, 0)
     return inside, firms

@@ -38,3 +38,17 @@ def restore(store: Store, *, who: str, data_dir: str | Path, name: str | None = 
     restored, snapshot = snapshots.restore(store, data_dir, name)
     return audit.record(data_dir, "restore", who, store.describe(), restored=restored, snapshot=snapshot,
                         counts_after=store.counts())
+
+
+def zone(store: Store, ids: list[str], *, who: str, data_dir: str | Path, files: list[Path] = ()) -> dict:
+    """Replace the zone (loaders/zone.py) with a snapshot first and the flipped in_zone values audited."""
+    from loaders.changes import Change
+    from loaders.zone import clear_zone, set_zone
+    was = {r["id"] for r in store.read("MATCH (e:Enterprise) WHERE e.in_zone = true RETURN e.id AS id")}
+    wanted = set(ids)
+    snapshot = snapshots.take(store, data_dir)
+    set_zone(store, list(ids)) if ids else clear_zone(store)
+    changes = [Change("node", "Enterprise", i, "in_zone", i in was, i in wanted) for i in sorted(was ^ wanted)]
+    return audit.record(data_dir, "zone", who, store.describe(), snapshot=snapshot,
+                        files=audit.file_digests(list(files)), in_zone=len(wanted), changes_total=len(changes),
+                        changes=[c.as_dict(audit.VALUE_WIDTH) for c in changes[:audit.MAX_CHANGES]])

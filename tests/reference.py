@@ -10,7 +10,7 @@ import networkx as nx
 
 REL_FILES = {"MEMBER_OF", "COVERS", "PART_OF", "FEEDS", "IN_SEGMENT", "SUPPLIES", "SUBSIDIARY_OF", "BASED_IN",
              "COOPERATES_WITH", "HOSTED_BY", "SERVES", "INVESTED_BY", "REFERRED_BY", "RAISED_BY", "MAKES",
-             "SUBTYPE_OF"}
+             "SUBTYPE_OF", "INCLUDES"}
 
 
 def _value(text: str):
@@ -55,14 +55,19 @@ def segments_of_chain(g, chain):
     return [a for a, b, _ in edges(g, "PART_OF") if b == chain and g.nodes[a]["label"] == "Segment"]
 
 
+def segment_firms(g, segment):
+    """A segment's firms: IN_SEGMENT to it, or making a product it INCLUDES (README, products)."""
+    firms = {a for a, b, _ in edges(g, "IN_SEGMENT") if b == segment and g.nodes[a]["label"] == "Enterprise"}
+    included = {b for a, b, _ in edges(g, "INCLUDES") if a == segment}
+    return firms | {a for a, b, _ in edges(g, "MAKES") if b in included}
+
+
 def in_zone_firms(g, segment):
-    return {a for a, b, _ in edges(g, "IN_SEGMENT") if b == segment and g.nodes[a]["label"] == "Enterprise"
-            and g.nodes[a].get("in_zone") is True}
+    return {a for a in segment_firms(g, segment) if g.nodes[a].get("in_zone") is True}
 
 
 def out_zone_firms(g, segment):
-    return {a for a, b, _ in edges(g, "IN_SEGMENT") if b == segment and g.nodes[a]["label"] == "Enterprise"
-            and g.nodes[a].get("in_zone") is False}
+    return {a for a in segment_firms(g, segment) if g.nodes[a].get("in_zone") is False}
 
 
 def status(g, segment, threshold, extra=None):

@@ -1,0 +1,93 @@
+"""Names as well as ids for the analyses' parameters, and range checks on their values.
+
+``chaingraph query updown --param id=比亚迪`` and the app's text boxes take what a planner knows: an
+id, a name, a short name (简称), a credit code or a stock code.  A value that is an id of the right
+label is kept; otherwise it must match one node exactly (name, 简称, credit or stock code), labels
+tried in order (updown: Enterprise, Segment, Project, Product — "比亚迪" is the firm, not the product
+of that name); several matches of one label, or none, stop the analysis with the candidates
+("did you mean 比亚迪 (co:002594)?").
+Every value reaches Cypher as a parameter.
+"""
+from __future__ import annotations
+
+from graph import schema
+from graph.store import Store
+
+# Which labels each parameter names (an analysis's parameter of that name).
+PARAM_LABELS = {
+    "chain": ("Chain",), "chains": ("Chain",), "segment": ("Segment",), "alliance": ("Alliance",),
+    "product": ("Product",),
+}
+ID_LABELS = {"updown": ("Enterprise", "Segment", "Project", "Product"),
+             "node": tuple(n.name for n in schema.NODE_LABELS)}
+# Integer ranges and allowed words: a value outside is an error, never clamped silently.
+RANGES = {"depth": (1, 6), "firms": (1, 100_000), "weak_threshold": (1, 1_000_000), "max_paths": (1, 1_000),
+          "cap": (1, 100_000), "limit": (1, 100_000)}
+CHOICES = {"direction": ("up", "down", "both")}
+
+BY_ID = "MATCH (n:{label} {{id: $v}}) RETURN n.id AS id, n.name AS name"
+# Exact matches on the properties people know a node by (each declared for the label).
+KEYS = ("name", "short_name", "credit_code", "listed_code")
+BY_KEY = "MATCH (n:{label}) WHERE n.{key} = $v RETURN n.id AS id, n.name AS name"
+NEAR = "MATCH (n:{label}) WHERE n.name CONTAINS $v OR n.id CONTAINS $v RETURN n.id AS id, n.name AS name LIMIT 10"
+
+
+class Unresolved(ValueError):
+    """A name or id that matches no node, or several: the message lists candidates (zh / en)."""
+
+
+def _candidates(rows: list[dict]) -> str:
+    return "、".join(f"{r['name']} ({r['id']})" for r in sorted(rows, key=lambda r: r["id"])[:10])
+
+
+def resolve(store: Store, value: str, labels: tuple[str, ...], param: str = "id") -> str:
+    """The id ``value`` stands for among ``labels`` (see the module docstring)."""
+    text = str(value).strip()
+    for label in labels:
+        if store.read(BY_ID.format(label=label), {"v": text}):
+            return text
+    found: dict[str, dict] = {}
+    for label in labels:        # in the order given: a firm named like a product is the firm
+        for key in KEYS:
+            if schema.LABELS[label].prop(key) is not None:
+                for r in store.read(BY_KEY.format(label=label, key=key), {"v": text}):
+                    found.setdefault(r["id"], r)
+        if found:
+            break
+    if len(found) == 1:
+        return next(iter(found))
+    what = "/".join(schema.LABELS[label].zh for label in labels) if len(labels) < 4 else "节点"
+    if found:
+        raise Unresolved(f"{param}={text!r} 对应多个{what}，请用编号指定 / matches several, give an id: "
+                         f"{_candidates(list(found.values()))}")
+    near = {}
+    for label in labels:
+        for r in store.read(NEAR.format(label=label), {"v": text}):
+            near.setdefault(r["id"], r)
+    hint = f"，是否指 / did you mean {_candidates(list(near.values()))}?" if near else ""
+    english = "/".join(label.lower() for label in labels) if len(labels) < 5 else "node"
+    raise Unresolved(f"{param}={text!r}: 未找到该{what} / unknown {english} (no such id or name){hint}")
+
+
+def resolve_params(store: Store, analysis: str, params: dict) -> dict:
+    """Names → ids for the parameters that name nodes; values out of range are errors."""
+    check_values(analysis, params)
+    out = dict(params)
+    for key, value in params.items():
+        labels = ID_LABELS.get(analysis) if key in ("id", "ids") else PARAM_LABELS.get(key)
+        if not labels:
+            continue
+        if isinstance(value, list):
+            out[key] = [resolve(store, v, labels, key) for v in value if str(v).strip()]
+        elif isinstance(value, str) and value.strip():
+            out[key] = resolve(store, value, labels, key)
+    return out
+
+
+def check_values(analysis: str, params: dict) -> None:
+    for key, (low, high) in RANGES.items():
+        if key in params and isinstance(params[key], int) and not low <= params[key] <= high:
+            raise ValueError(f"{analysis}: {key}={params[key]} 超出范围 / out of range: {low}…{high}")
+    for key, allowed in CHOICES.items():
+        if key in params and params[key] not in allowed:
+            raise ValueError(f"{analysis}: {key}={params[key]!r} 无效 / invalid; one of {', '.join(allowed)}")
