@@ -347,3 +347,21 @@ def test_explore_with_a_bad_cap_in_the_link_says_so(app_data, monkeypatch):
     at = open_app(monkeypatch, "explore", node="ent_jiuke", cap="abc")
     assert not at.error and any("链接参数 cap 无效" in w.value for w in at.warning)
     assert any("个节点" in c.value for c in at.caption)
+
+
+def test_cli_zone_set_is_audited_and_undone(cli_env, tmp_path):
+    data = tmp_path / "data"
+    assert run(cli_env + ["load", str(BUNDLED)]).exit_code == 0
+    assert run(cli_env + ["export", str(tmp_path / "before")]).exit_code == 0
+    listing = tmp_path / "zone.csv"
+    listing.write_text("id\nent_jiuke\n", encoding="utf-8")
+    result = run(cli_env + ["zone", "set", "--file", str(listing)])
+    assert result.exit_code == 0, result.output
+    entry = audit.entries(data, 1)[0]
+    assert entry["action"] == "zone" and entry["who"] == audit.os_user() and entry["in_zone"] == 1
+    assert entry["files"][0]["name"] == "zone.csv" and entry["changes_total"] > 50
+    assert {"kind": "node", "name": "Enterprise", "key": "ent_jingao", "property": "in_zone", "old": True,
+            "new": False} in entry["changes"]
+    assert run(cli_env + ["restore"]).exit_code == 0
+    assert run(cli_env + ["export", str(tmp_path / "after")]).exit_code == 0
+    _same_export(tmp_path / "before", tmp_path / "after")
