@@ -223,6 +223,8 @@ def _export(data_dir, out):
 
 
 def test_roles_audit_and_undo(page, app_url, data_dir, tmp_path):
+    page.goto(app_url + "/")                                  # the first start loads the bundled data
+    page.get_by_text("党组织覆盖率").first.wait_for()
     page.goto(app_url + "/import")                            # anonymous: no upload, told to log in
     page.get_by_text("请先在左侧边栏登录").first.wait_for()
     assert page.locator("input[type=file]").count() == 0
