@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -10,6 +11,19 @@ from graph import open_store
 from graph.store import Store, StoreError, redact
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "ordos_hightech"
+
+
+# Every ASCII character Markdown (and Streamlit's extensions: :emoji:, :red[…], $math$) gives a
+# meaning to; a backslash before each makes it literal (CommonMark allows it before any punctuation).
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
+
+
+def md(value) -> str:
+    """Data (a name, a file name, an error about user input) as literal text inside Markdown: a name
+    like ``![t](http://host/x.png)`` or ``<img onerror=…>`` is shown, never rendered or fetched.
+    Every st.markdown / caption / subheader / write / info / warning / error / success text and
+    widget label that holds data goes through this."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
 def tr(zh: str, en: str) -> str:
@@ -47,7 +61,7 @@ def get_store() -> Store | None:
 
 
 def store_trouble(exc: Exception) -> None:
-    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + redact(str(exc)))
+    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + md(redact(str(exc))))
     if st.button(tr("重试", "Retry"), key="store_retry"):
         _store.clear()
         st.cache_data.clear()
@@ -136,8 +150,14 @@ def data_changed() -> None:
     st.cache_data.clear()
 
 
+def store_key() -> str:
+    """Which store the cached answers belong to: a process normally has one, but a cache keyed on the
+    backend alone would hand one data folder's answers to another (tests, a changed environment)."""
+    return "|".join((backend(), os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"), os.environ.get("NEO4J_URI", "")))
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(backend_name: str, name: str, frozen: tuple):
+def _cached(store: str, name: str, frozen: tuple):
     from queries import registry
     store = get_store()
     return registry.get(name).run(store, **dict((k, list(v) if isinstance(v, tuple) else v) for k, v in frozen))
@@ -146,7 +166,7 @@ def _cached(backend_name: str, name: str, frozen: tuple):
 def cached_query(name: str, **params):
     """Run a library query through Streamlit's cache (cleared after every import)."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(backend(), name, frozen)
+    return _cached(store_key(), name, frozen)
 
 
 def why_empty(result) -> None:
@@ -154,4 +174,4 @@ def why_empty(result) -> None:
     reason = result.extra.get("why_empty")
     if result.table.empty and reason:
         zh, _, en = reason.partition(" / ")
-        st.info(tr(zh, en or zh))
+        st.info(md(tr(zh, en or zh)))

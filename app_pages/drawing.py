@@ -10,6 +10,7 @@ to Python); pyvis writes the standalone interactive HTML export; matplotlib the 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import math
 
@@ -175,31 +176,47 @@ def legend_html(labels: set[str]) -> str:
 
 
 def pyvis_html(graph: Subgraph, positions: dict[str, tuple[float, float]], physics: bool = False) -> str:
-    """A standalone interactive HTML page (vis-network inlined: it works offline)."""
+    """A standalone interactive HTML page (vis-network inlined: it works offline).  Data reaches it as
+    JSON (pyvis's tojson escapes < > & ' there); a title can be shown as HTML, so it is escaped."""
     from pyvis.network import Network
     net = Network(height="750px", width="100%", directed=True, cdn_resources="in_line")
     for node_id, node in graph.nodes.items():
         x, y = positions.get(node_id, (0, 0))
-        net.add_node(node_id, label=node.get("name") or node_id, title=f"{node['label']} {node_id}",
+        net.add_node(node_id, label=node.get("name") or node_id, title=html.escape(f"{node['label']} {node_id}"),
                      color=colour(node), x=x, y=y, physics=physics)
     for e in graph.edges:
         if e["from"] in graph.nodes and e["to"] in graph.nodes:
-            net.add_edge(e["from"], e["to"], title=e["type"], label=e["type"])
+            net.add_edge(e["from"], e["to"], title=html.escape(e["type"]), label=e["type"])
     net.toggle_physics(physics)
-    html = net.generate_html()
     # pyvis adds bootstrap from a CDN even when vis-network is inlined: drop it so the page is offline.
-    return "\n".join(line for line in html.splitlines() if "cdn.jsdelivr.net/npm/bootstrap" not in line)
+    # split("\n"), not splitlines(): vis-network's JS holds U+0085 inside string literals, which
+    # splitlines() would turn into line breaks (a blank page: "Invalid or unexpected token").
+    page = net.generate_html()
+    return "\n".join(line for line in page.split("\n") if "cdn.jsdelivr.net/npm/bootstrap" not in line)
+
+
+def cjk_font() -> str:
+    """A font family with Chinese glyphs (Noto CJK from fonts-noto-cjk), or matplotlib's default."""
+    from matplotlib import font_manager
+    cjk = sorted(f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name or "Noto Sans SC" in f.name)
+    return cjk[0] if cjk else "sans-serif"
 
 
 def png_bytes(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> bytes:
     """A static picture of the view (matplotlib, CJK font when the machine has one)."""
+    import matplotlib.pyplot as plt
+    fig = png_figure(graph, positions)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def png_figure(graph: Subgraph, positions: dict[str, tuple[float, float]]):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-    cjk = [f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name or "Noto Sans SC" in f.name]
-    if cjk:
-        plt.rcParams["font.family"] = cjk[0]
+    font = cjk_font()
     g = nx.DiGraph()
     g.add_nodes_from(graph.nodes)
     g.add_edges_from((e["from"], e["to"]) for e in graph.edges if e["from"] in graph.nodes and e["to"] in graph.nodes)
@@ -207,13 +224,12 @@ def png_bytes(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> byt
     fig, ax = plt.subplots(figsize=(12, 8), dpi=110)
     nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.4, arrows=True, arrowsize=8)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=160, node_color=[colour(graph.nodes[n]) for n in g])
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=7,
+    # font_family explicitly: draw_networkx_labels defaults to "sans-serif", which would override
+    # rcParams and draw every Chinese character as a box.
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=7, font_family=font,
                             labels={n: (graph.nodes[n].get("name") or n)[:14] for n in g})
     ax.axis("off")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str, height: int = 560,

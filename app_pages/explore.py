@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing, nav
-from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name
+from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name, md
 from graph import schema
 from queries.registry import Subgraph
 
@@ -87,7 +87,7 @@ def page() -> None:
     try:
         graph, cut = build_view(ids, depth, label_filter, rel_filter, int(cap))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     if cut:
         st.warning(tr(f"还有 {cut} 个邻居未显示（上限 {int(cap)}）。", f"{cut} more not shown (cap {int(cap)})."))

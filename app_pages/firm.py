@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import cached_query, get_store, tr
+from app_pages.common import cached_query, get_store, md, tr
 
 FIRM_LINKED = {"supplier", "customer", "parent", "subsidiary", "supplier_inferred", "customer_inferred", "lead"}
 
@@ -46,11 +46,11 @@ def page() -> None:
     try:
         result = cached_query("firm", id=chosen, cap=50)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     me, table = result.extra["firm"], result.table
-    st.subheader(me["name"])
-    st.caption((tr("园区内企业", "In the zone") if me["in_zone"] else tr("园区外企业", "Outside the zone")) + f" · {me['id']}")
+    st.subheader(md(me["name"]))
+    st.caption((tr("园区内企业", "In the zone") if me["in_zone"] else tr("园区外企业", "Outside the zone")) + f" · {md(me['id'])}")
     details = cached_query("node", id=me["id"]).table
     with st.expander(tr("基本信息", "Details"), expanded=False):
         shown = details.assign(value=details["value"].map(lambda v: str(_yes_no(v))))

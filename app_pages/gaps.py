@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr, why_empty, multiselect
+from app_pages.common import localise, cached_query, get_store, tr, why_empty, multiselect, md
 
 
 def page() -> None:
@@ -33,7 +33,7 @@ def page() -> None:
         st.info(tr("选中一行查看可补链的招商线索。", "Select a row to see the leads that would fill it."))
         return
     gap = table.iloc[rows[0]]
-    st.subheader(tr(f"补链线索：{gap['name']}", f"Leads for {gap['name']}"))
+    st.subheader(tr(f"补链线索：{md(gap['name'])}", f"Leads for {md(gap['name'])}"))
     if gap.get("kind") == "product":    # a chain given as products: who makes the missing product
         makers = cached_query("product_makers", product=gap["segment"]).table
         st.dataframe(localise(makers), hide_index=True, width="stretch")

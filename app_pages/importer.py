@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages import auth
 from app_pages.chrome_zh import uploader_instructions
-from app_pages.common import localise, data_changed, get_store, tr, label_name
+from app_pages.common import localise, data_changed, get_store, tr, label_name, md
 from loaders.limits import limit
 from loaders.load import validate_paths
 from loaders.problems import LoadRejected, per_file
@@ -59,11 +59,11 @@ def page() -> None:
         return
     too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
     if too_big:
-        st.error(tr(f"文件超过 {max_mb:g} MB 上限：", f"Over the {max_mb:g} MB limit: ") + "、".join(too_big))
+        st.error(tr(f"文件超过 {max_mb:g} MB 上限：", f"Over the {max_mb:g} MB limit: ") + md("、".join(too_big)))
         return
     if mapping is not None and mapping.size > limit("mapping_kb") * 1024:
         st.error(tr(f"映射文件超过 {limit('mapping_kb')} KB 上限：", f"Mapping over the {limit('mapping_kb')} KB limit: ")
-                 + mapping.name)
+                 + md(mapping.name))
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -99,7 +99,7 @@ def page() -> None:
                                      blank_overwrites=blank_overwrites, mapping=mapping_path,
                                      skip_invalid=skip_invalid, progress=progress, rejects_dir=folder / "rejects")
         except LoadRejected as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         data_changed()
         st.success(tr("导入完成（已记入审计日志，可在“设置”页撤销）", "Imported (audited; undo on the Settings page)"))
@@ -108,5 +108,5 @@ def page() -> None:
             st.code("\n".join(summary.changes.lines()), language=None)    # plain text: never markdown
         st.dataframe(localise(pd.DataFrame(summary.table())), hide_index=True, width="stretch")
         for path in summary.reject_files:
-            st.download_button(tr(f"下载被拒绝的行：{path.name}", f"Download rejected rows: {path.name}"),
+            st.download_button(tr(f"下载被拒绝的行：{md(path.name)}", f"Download rejected rows: {md(path.name)}"),
                                path.read_bytes(), file_name=path.name, mime="text/csv", key=f"rej-{path.name}")

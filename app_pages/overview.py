@@ -20,6 +20,14 @@ CARDS = [("chain_enterprises", "链上企业", "Chain enterprises"),
          ("rd_investment", "研发投入(亿元)", "R&D (100M CNY)")]
 
 
+def _coverage_help(values: dict) -> str:
+    """单独组建 and 联合组建 apart, as coverage is reported in practice."""
+    own, joint = values["chain_enterprises_with_party_org"], values["chain_enterprises_joint_org_only"]
+    return tr(f"单独组建党组织的链上企业 {own} 家；仅由联合党组织覆盖的 {joint} 家计入党的工作覆盖率。",
+              f"{own} chain enterprises with their own organisation (单独组建); {joint} covered only by a "
+              "joint branch (联合组建) count in party-work coverage.")
+
+
 def page() -> None:
     st.title(tr("总览", "Overview"))
     store = get_store()
@@ -31,7 +39,7 @@ def page() -> None:
     for i, (key, zh, en) in enumerate(CARDS):
         value = values[key]
         shown = f"{value:g}%" if key.endswith("_pct") else f"{value:g}"
-        columns[i % 4].metric(tr(zh, en), shown)
+        columns[i % 4].metric(tr(zh, en), shown, help=_coverage_help(values) if key == "party_org_coverage_pct" else None)
     st.subheader(tr("全部指标", "All figures"))
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
     alliances = registry.get("alliances").run(store).table

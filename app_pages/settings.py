@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import admin, auth
-from app_pages.common import get_store, label_name, tr
+from app_pages.common import get_store, label_name, tr, md
 
 
 def page() -> None:
@@ -19,7 +19,7 @@ def page() -> None:
     store = get_store()
     if store is None:
         return
-    st.write(tr("当前数据库：", "Connected store: ") + store.describe())
+    st.markdown(tr("当前数据库：", "Connected store: ") + md(store.describe()))
     counts = store.counts()
     left, right = st.columns(2)
     left.dataframe(pd.DataFrame([(label_name(k), v) for k, v in counts["nodes"].items()],

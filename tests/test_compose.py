@@ -87,3 +87,15 @@ def test_neo4j_refuses_file_urls_and_caps_transaction_memory_like_the_test_serve
     server = (ROOT / "ci" / "neo4j" / "src" / "main" / "java" / "chaingraph" / "TestServer.java").read_text()
     assert "GraphDatabaseSettings.allow_file_urls, false" in server
     assert "GraphDatabaseSettings.memory_transaction_max_size" in server
+
+
+def test_dockerfile_copies_every_package_and_module_pyproject_installs():
+    """`pip install .` in the image needs every package and module pyproject.toml lists."""
+    import tomllib
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = " ".join(line for line in dockerfile.splitlines() if line.startswith("COPY "))
+    for package in setup["packages"]:
+        assert f"COPY {package} " in dockerfile, package
+    for module in setup["py-modules"]:
+        assert f"{module}.py" in copied, module

@@ -108,7 +108,7 @@ def test_cli_firm(tmp_path):
     base = ["--store", "embedded", "--data-dir", str(data), "query", "firm"]
     result = runner.invoke(main, base + ["--param", "id=晶澳", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert {"supplier", "party", "alliance"} <= {r["section"] for r in json.loads(result.output)}
+    assert {"supplier", "party", "alliance"} <= {r["section"] for r in json.loads(result.output)["rows"]}
     result = runner.invoke(main, base + ["--param", "id=不存在的企业"])
     assert result.exit_code == 2 and "不存在的企业" in result.output
 
