@@ -3,6 +3,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Loopback only by default: `make run HOST=0.0.0.0` to serve other machines (log in to write; README, Security).
+HOST ?= 127.0.0.1
 # One upload limit (whole MB) for the app and for Streamlit's server: make run CHAINGRAPH_MAX_UPLOAD_MB=100
 CHAINGRAPH_MAX_UPLOAD_MB ?= 50
 export CHAINGRAPH_MAX_UPLOAD_MB
@@ -19,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: install
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
 
 test: install
 	bash ci/neo4j/with-neo4j.sh $(PY) -m pytest tests

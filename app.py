@@ -3,6 +3,7 @@ import os
 
 import streamlit as st
 
+from app_pages import auth
 from app_pages.chrome_zh import chinese_chrome
 from app_pages.common import store_trouble
 from app_pages.nav import build_pages
@@ -11,6 +12,9 @@ from graph.store import StoreError
 st.set_page_config(page_title="ChainGraph 产业链图谱", layout="wide")
 chinese_chrome()
 navigation = st.navigation(build_pages(os.environ.get("CHAINGRAPH_DEFAULT_PAGE", "overview")))
+auth.sidebar()
+if not auth.require("viewer"):         # CHAINGRAPH_ANONYMOUS=none: nothing is shown before a login
+    st.stop()
 try:
     navigation.run()
 except StoreError as exc:   # the store went away mid-page: a message and a retry, never a stack trace

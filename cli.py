@@ -21,6 +21,11 @@ class Context:
     def __init__(self, backend: str | None, data_dir: str | None):
         self.backend, self.data_dir = backend, data_dir
 
+    def home(self) -> Path:
+        """Where users, the audit log and snapshots live (for both stores): --data-dir or its default."""
+        from graph.embedded import default_data_dir
+        return Path(self.data_dir) if self.data_dir else default_data_dir()
+
     def store(self, read_only: bool = False):
         options = {"data_dir": self.data_dir} if self.data_dir else {}
         try:
@@ -158,13 +163,15 @@ def validate(obj: Context, paths, mapping, encoding, sheet, header_row):
 @click.option("--sheet", default=None, help="Read only this sheet of each workbook.")
 @click.option("--header-row", type=click.IntRange(min=1), default=None,
               help="Row number of the header when a title row is above it (default: the first non-blank row).")
+@click.option("--blank-overwrites", is_flag=True,
+              help="Let an empty cell erase a value already stored (refused otherwise).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_obj
-def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, sheet, header_row, fmt):
-    """Validate, then load files in one transaction (all or nothing). 导入"""
+def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, sheet, header_row, blank_overwrites, fmt):
+    """Validate, then load files in one transaction (all or nothing); snapshot before, audit after. 导入"""
     from rich.progress import Progress
-    from loaders.load import load_paths
     from loaders.problems import LoadRejected, report
+    from security import audit, writes
     interactive = sys.stderr.isatty()
     with obj.store() as store, Progress(transient=True, disable=not interactive) as bar:
         task = bar.add_task("reading and validating", total=None)
@@ -179,9 +186,10 @@ def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, shee
                 shown["tenth"] = tenth
                 click.echo(f"writing {what}: {done}/{total} rows ({done * 100 // max(total, 1)}%)", err=True)
         try:
-            summary = load_paths(store, list(paths), skip_invalid=skip_invalid, encoding=encoding, sheet=sheet,
-                                 mapping=mapping, progress=progress, rejects_dir=rejects_dir,
-                                 header_row=header_row)
+            summary, _ = writes.load(store, list(paths), who=audit.os_user(), data_dir=obj.home(),
+                                     blank_overwrites=blank_overwrites, skip_invalid=skip_invalid, encoding=encoding,
+                                     sheet=sheet, mapping=mapping, progress=progress, rejects_dir=rejects_dir,
+                                     header_row=header_row)
         except LoadRejected as exc:
             fail(report(exc.problems, limit=200), EXIT_INVALID)
     click.echo(f"{sum(summary.rows.values())} rows validated {summary.method} in {summary.validate_s:.1f} s, "
@@ -192,7 +200,7 @@ def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, shee
             "nothing was written", "these rows were skipped").replace("未写入任何数据", "已跳过这些行"), err=True)
         for path in summary.reject_files:
             click.echo(f"rejected rows written to {path} (fix and load again / 修正后可重新导入)", err=True)
-    for line in match_report(summary):
+    for line in match_report(summary) + summary.changes.lines():   # a re-load that overwrote values says so
         click.echo(line, err=True)
     emit(summary.table(), fmt)
 
@@ -221,12 +229,108 @@ def match_report(summary) -> list[str]:
 @click.option("--yes", is_flag=True, help="Really delete every node and relationship.")
 @click.pass_obj
 def clear(obj: Context, yes):
-    """Delete everything in the store. 清空"""
+    """Delete everything in the store (a snapshot is taken first: `restore` undoes it). 清空"""
+    from security import audit, writes
     if not yes:
         fail("clear deletes every node and relationship: add --yes to confirm", EXIT_INVALID)
     with obj.store() as store:
-        store.clear()
-    click.echo("cleared / 已清空")
+        entry = writes.clear(store, who=audit.os_user(), data_dir=obj.home())
+    click.echo(f"cleared / 已清空 (snapshot {entry['snapshot']})")
+
+
+@main.command()
+@click.argument("snapshot", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the snapshots, newest first.")
+@click.pass_obj
+def restore(obj: Context, snapshot, list_):
+    """Give back the graph of a snapshot (default: the newest, taken before the last write). 恢复"""
+    from security import audit, snapshots, writes
+    if list_:
+        for name in snapshots.list_snapshots(obj.home()):
+            click.echo(name)
+        return
+    with obj.store() as store:
+        try:
+            entry = writes.restore(store, who=audit.os_user(), data_dir=obj.home(), name=snapshot)
+        except snapshots.SnapshotError as exc:
+            fail(str(exc), EXIT_INVALID)
+    click.echo(f"restored / 已恢复 {entry['restored']} (the replaced state is snapshot {entry['snapshot']})")
+
+
+@main.command("audit")
+@click.option("--limit", default=20, show_default=True, help="Newest entries to show.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def audit_log(obj: Context, limit, fmt):
+    """The audit log: who wrote what, when, newest first. 审计日志"""
+    from security import audit
+    rows = audit.entries(obj.home(), limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    emit([{"time": e.get("time"), "who": e.get("who"), "action": e.get("action"),
+           "files": ", ".join(f["name"] for f in e.get("files", [])),
+           "changes": e.get("changes_total", "")} for e in rows], fmt)
+
+
+@main.group()
+def user():
+    """Users of the app and their roles: viewer, editor (import), admin (clear, restore, users). 用户"""
+
+
+def _users_call(fn, *args):
+    from security.users import UserError
+    try:
+        return fn(*args)
+    except UserError as exc:
+        fail(str(exc), EXIT_INVALID)
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+@click.option("--oidc", is_flag=True, help="No password: the user logs in through the identity provider.")
+@click.pass_obj
+def user_add(obj: Context, name, role, password_stdin, oidc):
+    """Create a user (the first admin: `chaingraph user add NAME --role admin`)."""
+    from security import users
+    if oidc:
+        password = None
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password / 密码", hide_input=True, confirmation_prompt=True)
+    _users_call(users.add, obj.home(), name, role, password)
+    click.echo(f"user {name} added as {role} in {users.users_path(obj.home())}")
+
+
+@user.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_obj
+def user_list(obj: Context, fmt):
+    """Users and roles (never a password or hash)."""
+    from security import users
+    emit([{"name": u.name, "role": u.role} for u in _users_call(users.list_users, obj.home())], fmt)
+
+
+@user.command("remove")
+@click.argument("name")
+@click.pass_obj
+def user_remove(obj: Context, name):
+    from security import users
+    _users_call(users.remove, obj.home(), name)
+    click.echo(f"user {name} removed")
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
+@click.pass_obj
+def user_set_role(obj: Context, name, role):
+    from security import users
+    _users_call(users.set_role, obj.home(), name, role)
+    click.echo(f"user {name} is now {role}")
 
 
 @main.command()

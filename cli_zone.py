@@ -21,8 +21,10 @@ def zone():
 @click.pass_obj
 def zone_set(obj, path, skip_unmatched):
     """Replace the zone with the firms in a list (every other firm becomes out-of-zone). 设置名单"""
+    from pathlib import Path
     from loaders.readers import ReadError
-    from loaders.zone import match, read_entries, set_zone
+    from loaders.zone import match, read_entries
+    from security import audit, writes
     try:
         entries = read_entries(path)
     except (ReadError, OSError, UnicodeDecodeError) as exc:
@@ -34,7 +36,7 @@ def zone_set(obj, path, skip_unmatched):
         if not found.ids or ((found.unmatched or found.ambiguous) and not skip_unmatched):
             click.echo("nothing was written / 未写入：fix the list or add --skip-unmatched", err=True)
             sys.exit(EXIT_INVALID)
-        set_zone(store, found.ids)
+        writes.zone(store, found.ids, who=audit.os_user(), data_dir=obj.home(), files=[Path(path)])
     click.echo(f"zone set / 园区企业名单已设置: {len(found.ids)} firms in-zone, every other firm out-of-zone")
 
 
@@ -59,10 +61,10 @@ def zone_show(obj, fmt):
 @click.pass_obj
 def zone_clear(obj, yes):
     """Mark every firm out-of-zone. 清空名单"""
-    from loaders.zone import clear_zone
+    from security import audit, writes
     if not yes:
         click.echo("zone clear marks every firm out-of-zone: add --yes to confirm", err=True)
         sys.exit(EXIT_INVALID)
     with obj.store() as store:
-        clear_zone(store)
+        writes.zone(store, [], who=audit.os_user(), data_dir=obj.home())
     click.echo("zone cleared / 已清空园区企业名单")

@@ -38,8 +38,8 @@ def _store(backend: str, data_dir: str) -> Store:
     if os.environ.get("CHAINGRAPH_AUTOLOAD", "1") == "1" and is_empty(store):
         # First run on an empty store: the bundled 鄂尔多斯高新区 dataset, loaded in-process (on the
         # embedded store only one process may write, so the app does not shell out to the CLI).
-        from loaders.load import load_paths
-        load_paths(store, [BUNDLED])
+        from security import writes
+        writes.load(store, [BUNDLED], who="system:first-run", data_dir=data_dir)
     return store
 
 
@@ -80,7 +80,7 @@ COLUMNS_ZH = {
     "paths": "关系路径", "direction": "方向", "type": "关系类型", "label": "类型",
     "basis": "依据", "match": "匹配度", "id": "编号", "distance": "距离", "in_zone": "园区内", "path": "路径", "from": "起点",
     "property": "属性", "kind": "类别", "rows": "行数", "created": "新建", "updated": "更新", "file": "文件",
-    "row": "行", "column": "列", "reason": "原因",
+    "row": "行", "column": "列", "reason": "原因", "unchanged": "未变",
 }
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_pages import auth
 from app_pages.chrome_zh import uploader_instructions
 from app_pages.common import localise, data_changed, get_store, tr, label_name, md
 from loaders.limits import limit
-from loaders.load import load_paths, validate_paths
+from loaders.load import validate_paths
 from loaders.problems import LoadRejected, per_file
 
 TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "jsonl", "json", "ndjson"]
@@ -35,6 +36,8 @@ def upload_limit_mb() -> float:
 
 def page() -> None:
     st.title(tr("数据导入", "Import"))
+    if not auth.require("editor"):      # no write without a logged-in editor
+        return
     store = get_store()
     if store is None:
         return
@@ -53,6 +56,8 @@ def page() -> None:
     header_row = st.number_input(tr("表头所在行（0 = 第一个非空行；表头上方有标题行时填写，如 2）",
                                     "Header row (0 = the first non-blank row; e.g. 2 when a title row is above it)"),
                                  min_value=0, max_value=1000, value=0, step=1, key="import_header_row") or None
+    blank_overwrites = st.checkbox(tr("允许空单元格清除已有值", "Let empty cells erase stored values"),
+                                   key="import_blank")
     if not uploads:
         return
     too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
@@ -93,14 +98,20 @@ def page() -> None:
         def progress(what, done, total):
             bar.progress(done / max(total, 1), text=f"{what}: {done}/{total}")
         try:
+            from security import writes
             # Reject files go beside the uploads, never among them (they would be read as input).
-            summary = load_paths(store, [folder], mapping=mapping_path, skip_invalid=skip_invalid,
-                                 progress=progress, rejects_dir=Path(tmp) / "rejects", header_row=header_row)
+            summary, _ = writes.load(store, [folder], who=auth.current_user().name, data_dir=auth.data_dir(),
+                                     blank_overwrites=blank_overwrites, mapping=mapping_path,
+                                     skip_invalid=skip_invalid, progress=progress, rejects_dir=Path(tmp) / "rejects",
+                                     header_row=header_row)
         except LoadRejected as exc:
             st.error(md(exc))
             return
         data_changed()
-        st.success(tr("导入完成", "Imported"))
+        st.success(tr("导入完成（已记入审计日志，可在“设置”页撤销）", "Imported (audited; undo on the Settings page)"))
+        if summary.changes.changes:     # a re-load that overwrote stored values says so
+            st.warning(tr("以下已有值被覆盖：", "These stored values were overwritten:"))
+            st.code("\n".join(summary.changes.lines()), language=None)    # plain text: never markdown
         st.dataframe(localise(pd.DataFrame(summary.table())), hide_index=True, width="stretch")
         if summary.matches:
             st.subheader(tr("企业匹配", "Firm matching"))

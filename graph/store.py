@@ -191,10 +191,12 @@ class Store(ABC):
         return found
 
     def clear(self) -> None:
-        def work(tx: Tx) -> None:
-            for label in schema.NODE_LABELS:
-                tx.run(f"MATCH (n:{label.name}) DETACH DELETE n")
-        self.write(work)
+        self.write(self.clear_in)
+
+    def clear_in(self, tx: Tx) -> None:
+        """Delete every node and relationship inside ``tx`` (a restore clears and loads in one transaction)."""
+        for label in schema.NODE_LABELS:
+            tx.run(f"MATCH (n:{label.name}) DETACH DELETE n")
 
     def __enter__(self):
         return self

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from graph import schema
 from graph.store import Store, Tx
+from loaders.changes import Changes, blank_problems, diff_plan
 from loaders.columnar import ColumnarPlan, Declined, plan_files
 from loaders.matching import Match
 from loaders.plan import LoadPlan, build_plan
@@ -39,17 +40,19 @@ class LoadSummary:
     method: str = "row by row"        # or "columnar": which validator vouched for the rows
     validate_s: float = 0.0
     write_s: float = 0.0
+    changes: Changes = field(default_factory=Changes)   # stored values overwritten (old → new)
 
     def table(self) -> list[dict[str, Any]]:
-        """Per label/type: rows in the input, created, updated (= rows that matched existing)."""
+        """Per label/type: rows in the input, created, updated (a stored value changed), unchanged."""
         out = []
         for kind in ("nodes", "relationships"):
             for name, rows in sorted(self.rows.items()):
                 if name not in self.after[kind]:
                     continue
-                created = self.after[kind][name] - self.before[kind][name]
+                created = max(self.after[kind][name] - self.before[kind][name], 0)
+                updated = min(self.changes.updated_rows.get(name, 0), rows - created)
                 out.append({"kind": kind, "name": name, "rows": rows, "created": created,
-                            "updated": rows - created})
+                            "updated": updated, "unchanged": rows - created - updated})
         return out
 
 
@@ -140,8 +143,13 @@ def max_rows() -> int:
 def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = False,
                encoding: str | None = None, sheet: str | None = None, mapping: str | Path | None = None,
                progress: Progress | None = None, rejects_dir: str | Path | None = None,
-               header_row: int | None = None) -> LoadSummary:
-    """``rejects_dir``: where reject files go with ``skip_invalid`` (default: a new ./rejects-<time>/)."""
+               header_row: int | None = None, blank_overwrites: bool = False,
+               before_write: Callable[[], Any] | None = None, replace: bool = False) -> LoadSummary:
+    """``rejects_dir``: where reject files go with ``skip_invalid`` (default: a new ./rejects-<time>/);
+    ``header_row``: the header's row number when a title row is above it;
+    ``blank_overwrites``: let an empty cell erase a stored value (refused otherwise, nothing written);
+    ``before_write``: called once everything is checked, just before the write (the snapshot);
+    ``replace``: the store is cleared in the same transaction first (a restore)."""
     started = time.perf_counter()
     plan = validate_paths(store, paths, encoding=encoding, sheet=sheet, mapping=mapping, header_row=header_row)
     validated = time.perf_counter()
@@ -152,7 +160,20 @@ def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = Fa
         # A file-level problem (unreadable file, bad header) has no valid rows to keep: still refuse,
         # since skipping a whole file silently would lose it.
         raise LoadRejected(plan.problems)
-    summary = write_plan(store, plan, progress)
+    changes = Changes()
+    if not replace:
+        changes = diff_plan(store, plan, store.counts())
+        if changes.blanks and not blank_overwrites:
+            # Named at file:row:column by the row-by-row plan, whichever validator vouched for the rows.
+            if isinstance(plan, ColumnarPlan):
+                row_plan = validate_paths(store, paths, encoding=encoding, sheet=sheet, mapping=mapping,
+                                          columnar=False, header_row=header_row)
+                raise LoadRejected(blank_problems(row_plan, diff_plan(store, row_plan, store.counts()).blanks))
+            raise LoadRejected(blank_problems(plan, changes.blanks))
+    if before_write is not None:
+        before_write()
+    summary = write_plan(store, plan, progress, clear_first=replace)
+    summary.changes = changes
     summary.method = "columnar" if isinstance(plan, ColumnarPlan) else "row by row"
     summary.validate_s, summary.write_s = validated - started, time.perf_counter() - validated
     summary.rejected = problems
@@ -162,15 +183,16 @@ def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = Fa
     return summary
 
 
-def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress | None = None) -> LoadSummary:
+def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress | None = None,
+               clear_first: bool = False) -> LoadSummary:
     if isinstance(plan, ColumnarPlan):
-        return write_columnar(store, plan, progress)
+        return write_columnar(store, plan, progress, clear_first)
     if store.supports_copy:
         # Rows the row-by-row validator vouched for (a mapping's output, or native files the fast
         # validator declined) are written through the bulk path as well.
         columns = as_columnar(plan)
         if columns is not None:
-            summary = write_columnar(store, columns, progress)
+            summary = write_columnar(store, columns, progress, clear_first)
             summary.rows = plan.row_counts()
             return summary
     nodes, rels = plan.nodes(), plan.rels()
@@ -179,6 +201,8 @@ def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress |
 
     def work(tx: Tx) -> None:
         done = 0
+        if clear_first:
+            store.clear_in(tx)
         steps = [(label, lambda batch, label=label: store.upsert_nodes(tx, label, batch), rows)
                  for label, rows in nodes.items()]
         steps += [(key[0], lambda batch, key=key: store.upsert_rels(tx, *key, batch), rows)
@@ -195,17 +219,22 @@ def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress |
     return LoadSummary(before, store.counts(), plan.row_counts())
 
 
-def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None = None) -> LoadSummary:
+def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None = None,
+                   clear_first: bool = False) -> LoadSummary:
     """One transaction.  Rows new to the store go through the engine's bulk path where it has one
     (LadybugDB ``COPY``: it cannot merge, so only ids not yet stored, and relationships touching at
     least one node created here, which therefore cannot exist yet); every other row is MERGEd."""
     before = store.counts()
+    # After clearing in the transaction nothing is stored: every row is new to the store.
+    stored_before = {k: dict.fromkeys(v, 0) for k, v in before.items()} if clear_first else before
     counts = plan.row_counts()
     total = sum(counts.values())
     bulk = store.supports_copy
 
     def work(tx: Tx) -> None:
         done = 0
+        if clear_first:
+            store.clear_in(tx)
         created: dict[str, list[pa.Array]] = {}
 
         def merge(name: str, upsert, table: pa.Table) -> None:
@@ -225,7 +254,7 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
 
         for label, tables in plan.node_tables.items():
             upsert = lambda rows, label=label: store.upsert_nodes(tx, label, rows)  # noqa: E731
-            stored = store.stored_ids(tx, label) if bulk and before["nodes"].get(label) else None
+            stored = store.stored_ids(tx, label) if bulk and stored_before["nodes"].get(label) else None
             for table in tables:
                 if not bulk:
                     merge(label, upsert, table)
@@ -244,7 +273,7 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
                 if not bulk:
                     merge(rel_type, upsert, table)
                     continue
-                if not before["nodes"].get(a) or not before["nodes"].get(b):
+                if not stored_before["nodes"].get(a) or not stored_before["nodes"].get(b):
                     # No stored node of one end's label: that end was created here, for every row.
                     fresh, rest = table, table.slice(0, 0)
                 else:

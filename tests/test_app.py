@@ -164,7 +164,13 @@ def test_settings_zone_list_replaces_the_zone(monkeypatch, tmp_path):
     then says why it is empty when no firm is in the zone."""
     monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
     monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+    from security import audit, users
+    users.add(tmp_path / "data", "ed", "editor", "editor-pass")     # setting the zone is a write: editors only
     at = ok(open_page(monkeypatch, "settings"))
+    assert not any(t.key == "zone_list" for t in at.text_area), "anonymous visitors cannot set the zone"
+    at.text_input(key="auth_name").set_value("ed")
+    at.text_input(key="auth_password").set_value("editor-pass")
+    at.button(key="auth_submit").click().run()
     at.text_area(key="zone_list").set_value("没有这家企业\n").run()
     assert any("未找到该企业" in t.value for t in at.text)
     from app_pages.common import _store
@@ -175,4 +181,6 @@ def test_settings_zone_list_replaces_the_zone(monkeypatch, tmp_path):
     at.button(key="zone_set").click().run()
     ok(at)
     assert sorted(r["id"] for r in show_zone(_store("embedded", str(tmp_path / "data")))) == ["ent_jingao", "ent_jiuke"]
+    entry = audit.entries(tmp_path / "data", 1)[0]                   # audited, with what it flipped
+    assert entry["action"] == "zone" and entry["who"] == "ed" and entry["in_zone"] == 2 and entry["snapshot"]
     _store.clear()

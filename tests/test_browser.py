@@ -1,6 +1,7 @@
 """End to end in headless Chromium (Debian's chromium, driven by Playwright): the app on a free port
 with the bundled dataset; the article's figures on screen; search, draw and expand; leads export;
-a write refused in the console.  Screenshots go to test-artifacts/ (not committed)."""
+a write refused in the console; logins and roles, the audit log and undo.  Screenshots go to
+test-artifacts/ (not committed)."""
 from __future__ import annotations
 
 import io
@@ -35,10 +36,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# One user per role, in the app's users file (created as `chaingraph user add` does).
+USERS = {"viewer": ("vic", "viewer-pass"), "editor": ("ed", "editor-pass"), "admin": ("root", "admin-pass")}
+
+
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def data_dir(tmp_path_factory):
+    from security import users
+    folder = tmp_path_factory.mktemp("app")
+    for role, (name, password) in USERS.items():
+        users.add(folder, name, role, password)
+    return folder
+
+
+def login(page, url: str, role: str) -> None:
+    """Open ``url`` and log in through the sidebar form (a page load starts a new session)."""
+    name, password = USERS[role]
+    page.goto(url)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text(f"已登录：{name}").first.wait_for()
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir):
     port = free_port()
-    env = dict(os.environ, CHAINGRAPH_STORE="embedded", CHAINGRAPH_DATA_DIR=str(tmp_path_factory.mktemp("app")),
+    env = dict(os.environ, CHAINGRAPH_STORE="embedded", CHAINGRAPH_DATA_DIR=str(data_dir),
                CHAINGRAPH_MAX_UPLOAD_MB="0.01")     # 10 KB: small enough to test the cap
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--server.address", "127.0.0.1",
@@ -167,7 +191,7 @@ def test_panorama_draws(page, app_url):
 def test_import_upload_validate_then_write_and_the_size_cap(page, app_url, tmp_path):
     bad = tmp_path / "Enterprise.csv"
     bad.write_text("id,name,in_zone\ne2e_1,浏览器导入企业,maybe\n", encoding="utf-8")
-    page.goto(app_url + "/import")
+    login(page, app_url + "/import", "editor")
     uploader = page.locator("input[type=file]").first
     uploader.set_input_files(str(bad))
     page.get_by_text("发现 1 处问题").first.wait_for()
@@ -175,7 +199,7 @@ def test_import_upload_validate_then_write_and_the_size_cap(page, app_url, tmp_p
     good = tmp_path / "good" / "Enterprise.csv"
     good.parent.mkdir()
     good.write_text("id,name,in_zone\ne2e_1,浏览器导入企业,false\n", encoding="utf-8")
-    page.goto(app_url + "/import")
+    login(page, app_url + "/import", "editor")
     page.locator("input[type=file]").first.set_input_files(str(good))
     page.get_by_text("校验通过").first.wait_for()
     page.get_by_role("button", name="导入").click()
@@ -184,16 +208,64 @@ def test_import_upload_validate_then_write_and_the_size_cap(page, app_url, tmp_p
     big = tmp_path / "big" / "Enterprise.csv"
     big.parent.mkdir()
     big.write_text("id,name,in_zone\n" + "".join(f"b{i},企业{i},false\n" for i in range(2000)), encoding="utf-8")
-    page.goto(app_url + "/import")
+    login(page, app_url + "/import", "editor")
     page.locator("input[type=file]").first.set_input_files(str(big))
     page.get_by_text("上限").first.wait_for()
 
 
+def _export(data_dir, out):
+    """The graph as the app sees it, exported through a read-only open beside the app's own."""
+    from graph.embedded import EmbeddedStore
+    from loaders.export import export_graph
+    with EmbeddedStore(data_dir, read_only=True) as store:
+        export_graph(store, out)
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_roles_audit_and_undo(page, app_url, data_dir, tmp_path):
+    page.goto(app_url + "/")                                  # the first start loads the bundled data
+    page.get_by_text("党组织覆盖率").first.wait_for()
+    page.goto(app_url + "/import")                            # anonymous: no upload, told to log in
+    page.get_by_text("请先在左侧边栏登录").first.wait_for()
+    assert page.locator("input[type=file]").count() == 0
+    login(page, app_url + "/import", "viewer")                # a viewer may not import
+    page.get_by_text("无此权限").first.wait_for()
+    assert page.locator("input[type=file]").count() == 0
+    before = _export(data_dir, tmp_path / "before")
+    renamed = tmp_path / "in" / "Enterprise.csv"
+    renamed.parent.mkdir()
+    renamed.write_text("id,name,in_zone\nent_yili,亿利(改),true\n", encoding="utf-8")
+    login(page, app_url + "/import", "editor")                # an editor imports; the overwrite is shown
+    page.locator("input[type=file]").first.set_input_files(str(renamed))
+    page.get_by_text("校验通过").first.wait_for()
+    page.get_by_role("button", name="导入").click()
+    page.get_by_text("导入完成").first.wait_for()
+    page.get_by_text("ent_yili name 亿利 → 亿利(改)").first.wait_for()
+    assert _export(data_dir, tmp_path / "changed") != before
+    login(page, app_url + "/settings", "editor")              # the audit entry, with the file's digest
+    page.get_by_text("审计日志").first.wait_for()
+    import hashlib
+    digest = hashlib.sha256(renamed.read_bytes()).hexdigest()[:12]
+    page.get_by_text(f"Enterprise.csv ({digest}…)").first.wait_for(state="attached")
+    assert page.get_by_role("button", name="恢复此快照（撤销上次导入）").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "audit.png"), full_page=True)
+    login(page, app_url + "/settings", "admin")               # an admin undoes the import
+    page.get_by_role("button", name="恢复此快照（撤销上次导入）").click()
+    page.get_by_text("已恢复快照").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "restored.png"), full_page=True)
+    assert _export(data_dir, tmp_path / "after") == before, "undo gives back the graph byte for byte"
+
+
+def test_a_bad_link_parameter_shows_a_message_not_a_traceback(page, app_url):
+    page.goto(app_url + "/explore?node=ent_jiuke&cap=abc")
+    page.get_by_text("链接参数 cap 无效").first.wait_for()
+    text = page.inner_text("body")
+    assert "Traceback" not in text and ".py" not in text and "ValueError" not in text
 def test_import_shows_the_real_limit_and_survives_a_workbook_bomb(page, app_url, tmp_path):
     """The widget announces the app's limit (CHAINGRAPH_MAX_UPLOAD_MB=0.01 here: 1MB, the widget's
     unit), not Streamlit's 200MB; a 5 KB workbook whose one cell is XFD1048576 (it OOM-killed the
     app) is reported at once and the app still answers."""
-    page.goto(app_url + "/import")
+    login(page, app_url + "/import", "editor")
     page.get_by_test_id("stFileUploaderDropzoneInstructions").first.wait_for()
     # The widget's own text (hidden in Chinese mode, where app_pages/chrome_zh.py draws the Chinese)
     # is what its size check enforces.
@@ -242,7 +314,7 @@ def test_chinese_mode_shows_no_english(page, app_url):
     page.get_by_role("option").first.wait_for()
     page.wait_for_timeout(800)
     assert not ENGLISH_WORDS.findall(visible_text(page))
-    page.goto(app_url + "/import")
+    login(page, app_url + "/import", "editor")
     page.locator("[data-testid=stFileUploaderDropzone]").first.wait_for()
     page.wait_for_timeout(500)
     shown = page.locator("[data-testid=stFileUploaderDropzoneInstructions] > div").first.evaluate(

@@ -50,6 +50,32 @@ def test_dockerfile_copies_every_package_the_app_imports():
     assert "app.py" in dockerfile and "streamlit" in dockerfile
 
 
+def test_app_is_published_on_loopback_with_its_users_and_audit_kept():
+    """Inside the container the app listens on 0.0.0.0; the host publishes it on 127.0.0.1 only, and the
+    data dir (users.json, audit.jsonl, snapshots/) is a volume, so logins and the audit log survive."""
+    app = compose()["services"]["app"]
+    assert all(p.startswith("127.0.0.1:") for p in app["ports"])
+    data_dir = app["environment"]["CHAINGRAPH_DATA_DIR"]
+    assert any(v.endswith(":" + data_dir) for v in app["volumes"])
+    assert "CHAINGRAPH_ANONYMOUS" not in app["environment"] or app["environment"]["CHAINGRAPH_ANONYMOUS"] == "none"
+    assert "CHAINGRAPH_DATA_DIR" in (ROOT / "graph" / "embedded.py").read_text(encoding="utf-8")
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert '"--server.address", "0.0.0.0"' in dockerfile
+    for package in ("security", ".streamlit"):
+        assert f"COPY {package} " in dockerfile
+
+
+def test_streamlit_config_and_make_run_bind_loopback_without_stats_or_tracebacks():
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["address"] == "127.0.0.1"
+    from streamlit import config as st_config
+    assert config["client"]["showErrorDetails"] in {v.value for v in st_config.ShowErrorDetailsConfigOptions}
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.M)
+    assert "--server.address $(HOST)" in makefile
 def test_neo4j_refuses_file_urls_and_caps_transaction_memory_like_the_test_server():
     """Issue #11: LOAD CSV FROM 'file:///proc/…/environ' printed the password; a query ran the heap out."""
     env = compose()["services"]["neo4j"]["environment"]
@@ -61,3 +87,15 @@ def test_neo4j_refuses_file_urls_and_caps_transaction_memory_like_the_test_serve
     server = (ROOT / "ci" / "neo4j" / "src" / "main" / "java" / "chaingraph" / "TestServer.java").read_text()
     assert "GraphDatabaseSettings.allow_file_urls, false" in server
     assert "GraphDatabaseSettings.memory_transaction_max_size" in server
+
+
+def test_dockerfile_copies_every_package_and_module_pyproject_installs():
+    """`pip install .` in the image needs every package and module pyproject.toml lists."""
+    import tomllib
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = " ".join(line for line in dockerfile.splitlines() if line.startswith("COPY "))
+    for package in setup["packages"]:
+        assert f"COPY {package} " in dockerfile, package
+    for module in setup["py-modules"]:
+        assert f"{module}.py" in copied, module
