@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import drawing, nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, md, tr, why_empty
+from app_pages.common import localise, cached_query, get_store, tr, why_empty, multiselect, md
 from loaders.spreadsheet_safe import safe_frame
 from queries.leads import lead_graph
 from queries.product_leads import product_graph
@@ -45,7 +45,7 @@ def page() -> None:
                            index=list(chain_names).index(params.get("chain", "")) if params.get("chain", "") in chain_names else 0)
     alliance = middle.selectbox(tr("联合体", "Alliance"), list(alliance_names), format_func=alliance_names.get)
     segment = right.text_input(tr("缺口环节（编号或名称）", "Gap segment (id or name)"), params.get("segment", ""))
-    ties = st.multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
+    ties = multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
                           format_func=lambda t: tr(*TIE_LABELS[t]))
     min_score = st.slider(tr("最低分", "Minimum score"), 0.0, 20.0, 0.0, 0.5)
     try:

@@ -51,15 +51,21 @@ def page() -> None:
     with left:
         st.caption(tr("各联合体成员企业与党组织覆盖", "Members and party-organisation coverage by alliance"))
         st.bar_chart(alliances.rename(columns={"enterprises": tr("成员企业", "members"),
-                                               "with_party_org": tr("有党组织", "with party org")}),
-                     x="name", y=[tr("成员企业", "members"), tr("有党组织", "with party org")], stack=False)
+                                               "with_party_org": tr("有党组织", "with party org"),
+                                               "name": tr("联合体", "alliance")}),
+                     x=tr("联合体", "alliance"), y=[tr("成员企业", "members"), tr("有党组织", "with party org")],
+                     stack=False)
     with right:
         st.caption(tr("各产业链项目投资（亿元）", "Project investment by chain (100M CNY)"))
-        st.bar_chart(pipeline.groupby("chain", as_index=False)["investment"].sum(), x="chain", y="investment")
+        by_chain = pipeline.groupby("chain", as_index=False)["investment"].sum()
+        chain, money = tr("产业链", "chain"), tr("投资(亿元)", "investment (100M CNY)")
+        st.bar_chart(by_chain.rename(columns={"chain": chain, "investment": money}), x=chain, y=money)
     left, right = st.columns(2)
     with left:
         st.caption(tr("项目签约（按年）", "Projects signed by year"))
-        st.bar_chart(result.extra["projects_signed"], x="year", y="n")
+        year, count = tr("年份", "year"), tr("项目数", "projects")
+        st.bar_chart(result.extra["projects_signed"].rename(columns={"year": year, "n": count}), x=year, y=count)
     with right:
         st.caption(tr("诉求状态", "Demands by status"))
-        st.bar_chart(result.extra["demands"], x="status", y="n")
+        status, count = tr("状态", "status"), tr("诉求数", "demands")
+        st.bar_chart(result.extra["demands"].rename(columns={"status": status, "n": count}), x=status, y=count)

@@ -122,6 +122,6 @@ def test_firm_page(monkeypatch, tmp_path):
     at = ok(open_page(monkeypatch, "firm", id="ent_jingao"))
     text = " ".join(m.value for m in at.markdown)
     assert "供应商（记录）" in text and "党组织" in text
-    assert any("晶澳党支部" in list(d.value.get("name", [])) for d in at.dataframe)
+    assert any("晶澳党支部" in list(d.value.get("名称", [])) for d in at.dataframe)
     from app_pages.common import _store
     _store.clear()
