@@ -348,9 +348,10 @@ def cli_store(subset, tmp_path_factory):
     return data_dir, ours
 
 
-def cli(data_dir, *args):
+def cli(data_dir, *args, columns: int | None = None):
     from cli import main
-    return CliRunner().invoke(main, ["--store", "embedded", "--data-dir", str(data_dir), *args])
+    env = {"COLUMNS": str(columns)} if columns else None     # the table's width (default 100: cells wrap)
+    return CliRunner().invoke(main, ["--store", "embedded", "--data-dir", str(data_dir), *args], env=env)
 
 
 def test_cli_zone_then_leads_print_their_paths(cli_store, subset):
@@ -371,7 +372,8 @@ def test_cli_zone_then_leads_print_their_paths(cli_store, subset):
     leads = cli(data_dir, "query", "leads", "--param", "limit=5", "--format", "json")
     rows = json.loads(leads.stdout)["rows"]
     assert len(rows) == 5 and all(" 造 " in r["paths"] for r in rows)
-    table = cli(data_dir, "query", "updown", "--param", "id=比亚迪", "--param", "direction=up", "--param", "depth=1")
+    table = cli(data_dir, "query", "updown", "--param", "id=比亚迪", "--param", "direction=up", "--param", "depth=1",
+                columns=400)
     assert table.exit_code == 0 and "比亚迪股份有限公司 造 汽车；汽车 的上游材料" in table.stdout
 
 
