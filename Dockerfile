@@ -8,6 +8,9 @@ COPY queries ./queries
 COPY app_pages ./app_pages
 COPY cli.py app.py ./
 COPY data ./data
+COPY .streamlit ./.streamlit
+# One upload limit (whole MB) for the app and for Streamlit's server, which refuses bigger files.
+ENV CHAINGRAPH_MAX_UPLOAD_MB=50 STREAMLIT_SERVER_MAX_UPLOAD_SIZE=50
 RUN pip install --no-cache-dir .
 EXPOSE 8501
 CMD ["streamlit", "run", "app.py", "--server.port", "8501", "--server.address", "0.0.0.0", "--server.headless", "true"]

@@ -3,6 +3,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# One upload limit (whole MB) for the app and for Streamlit's server: make run CHAINGRAPH_MAX_UPLOAD_MB=100
+CHAINGRAPH_MAX_UPLOAD_MB ?= 50
+export CHAINGRAPH_MAX_UPLOAD_MB
+export STREAMLIT_SERVER_MAX_UPLOAD_SIZE = $(CHAINGRAPH_MAX_UPLOAD_MB)
 
 .PHONY: install run test clean
 

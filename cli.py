@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from graph import BACKENDS, open_store
-from graph.store import StoreError
+from graph.store import StoreError, redact
 
 EXIT_STORE, EXIT_INVALID, EXIT_REFUSED = 1, 2, 3
 
@@ -30,7 +30,7 @@ class Context:
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(message, err=True)
+    click.echo(redact(message), err=True)   # never a URI's user:password@
     sys.exit(code)
 
 
@@ -186,6 +186,42 @@ def template(out_dir):
 
 
 @main.command()
+@click.argument("chains", nargs=-1)
+@click.option("--out", "out_dir", required=True, help="Folder for the files (created if missing).")
+@click.option("--all", "all_chains", is_flag=True, help="One briefing per chain in the graph.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["docx", "pdf", "png"]),
+              help="Which files (repeatable; default docx and pdf).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--weak-threshold", default=2, show_default=True, help="Weak below this many in-zone firms.")
+@click.pass_obj
+def briefing(obj: Context, chains, out_dir, all_chains, formats, lang, weak_threshold):
+    """A chain's briefing (全景图 + key firms, gaps, leads, projects, demands) as Word/PDF. 一链一图多清单"""
+    from reports.briefing import build
+    from reports.docx_writer import to_docx
+    from reports.panorama_cards import png_bytes
+    from reports.pdf_writer import to_pdf
+    writers = {"docx": to_docx, "pdf": to_pdf, "png": lambda b: png_bytes(b.panorama, b.lang)}
+    out = Path(out_dir)
+    with obj.store() as store:
+        known = {r["id"]: r["name"] for r in store.read("MATCH (c:Chain) RETURN c.id AS id, c.name AS name")}
+        by_name = {name: cid for cid, name in known.items()}
+        wanted = sorted(known) if all_chains else [by_name.get(c, c) for c in chains]
+        if not wanted:
+            fail("name a chain (id or name) or give --all / 请指定产业链或使用 --all", EXIT_INVALID)
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            fail(f"unknown chain / 未知产业链: {', '.join(unknown)}; known: "
+                 + ", ".join(f"{cid} ({name})" for cid, name in sorted(known.items())), EXIT_INVALID)
+        out.mkdir(parents=True, exist_ok=True)
+        for chain in wanted:
+            b = build(store, chain, lang=lang, weak_threshold=weak_threshold)
+            for fmt in formats or ("docx", "pdf"):
+                path = out / b.filename(fmt)
+                path.write_bytes(writers[fmt](b))
+                click.echo(f"wrote {path}")
+
+
+@main.command()
 @click.argument("name", required=False)
 @click.option("--param", "params", multiple=True, help="key=value (JSON values allowed), repeatable.")
 @click.option("--list", "list_", is_flag=True, help="List the analyses and their parameters.")
@@ -206,6 +242,8 @@ def query(obj: Context, name, params, list_, fmt):
     with obj.store() as store:
         try:
             result = spec.run(store, **kwargs)
+        except ValueError as exc:          # an unknown id or name, a value out of range: the user's input
+            fail(str(exc), EXIT_INVALID)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
         except (KeyError, ValueError, TypeError) as exc:    # a bad value: unknown id, out of range…
@@ -223,19 +261,30 @@ def query(obj: Context, name, params, list_, fmt):
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @click.option("--limit", default=1000, show_default=True, help="Row cap.")
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--max-memory-mb", "memory_mb", default=None, type=int,
+              help="Memory cap of the query's worker process (default CHAINGRAPH_CONSOLE_MEMORY_MB or 1024).")
+@click.option("--max-result-mb", "result_mb", default=None, type=float,
+              help="Result size cap (default CHAINGRAPH_CONSOLE_RESULT_MB or 5).")
 @click.pass_obj
-def cypher(obj: Context, cypher_text, params, fmt, limit, timeout):
-    """Run a read-only Cypher query (writes are refused, exit code 3). 只读查询"""
-    from queries.console import ConsoleRefused, run_console
-    with obj.store() as store:
+def cypher(obj: Context, cypher_text, params, fmt, limit, timeout, memory_mb, result_mb):
+    """Run a read-only Cypher query (anything else is refused, exit code 3). 只读查询"""
+    from queries.console import ConsoleRefused, check_read_only, run_console
+    try:
+        check_read_only(cypher_text)          # refused before the store is even opened
+    except ConsoleRefused as exc:
+        fail(f"refused / 已拒绝: {exc}", EXIT_REFUSED)
+    with obj.store(read_only=True) as store:
         try:
-            result = run_console(store, cypher_text, parse_params(params), row_cap=limit, timeout=timeout)
+            result = run_console(store, cypher_text, parse_params(params), row_cap=limit, timeout=timeout,
+                                 memory_mb=memory_mb, result_mb=result_mb, warm=False)
         except ConsoleRefused as exc:
             fail(f"refused / 已拒绝: {exc}", EXIT_REFUSED)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
     emit(result.rows, fmt)
-    if result.truncated:
+    if result.cut == "bytes":
+        click.echo("(result size cap reached: more rows not shown / 结果过大，其余行未显示)", err=True)
+    elif result.truncated:
         click.echo(f"(row cap {limit} reached: more rows not shown)", err=True)
 
 

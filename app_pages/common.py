@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from graph import open_store
-from graph.store import Store, StoreError
+from graph.store import Store, StoreError, redact
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "ordos_hightech"
 
@@ -47,7 +47,7 @@ def get_store() -> Store | None:
 
 
 def store_trouble(exc: Exception) -> None:
-    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + str(exc))
+    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + redact(str(exc)))
     if st.button(tr("重试", "Retry"), key="store_retry"):
         _store.clear()
         st.cache_data.clear()

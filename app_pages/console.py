@@ -1,4 +1,5 @@
-"""Cypher 控制台 Console: read-only on both stores (guard first, then the engine's read-only mode);
+"""Cypher 控制台 Console: read-only on both stores (an allow-list guard first, then the engine's
+read-only mode in a child process bounded in time, memory and result size, see queries.console);
 results as a table, and as a graph when nodes or relationships come back."""
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import streamlit as st
 
 from app_pages import drawing
 from app_pages.common import get_store, tr
-from graph.store import StoreError
+from graph.store import StoreError, redact
 from queries.console import ConsoleRefused, graph_from_rows, run_console
 from queries.examples import EXAMPLES
 
 import os
 
-ROW_CAP = int(os.environ.get("CHAINGRAPH_CONSOLE_ROWS", "1000"))
-TIMEOUT = float(os.environ.get("CHAINGRAPH_CONSOLE_TIMEOUT", "30"))
+
+def _limits() -> tuple[int, float, int, float]:
+    """Row cap, timeout (s), memory (MB), result size (MB): read at each run, so a changed setting applies."""
+    env = os.environ.get
+    return (int(env("CHAINGRAPH_CONSOLE_ROWS", "1000")), float(env("CHAINGRAPH_CONSOLE_TIMEOUT", "30")),
+            int(env("CHAINGRAPH_CONSOLE_MEMORY_MB", "1024")), float(env("CHAINGRAPH_CONSOLE_RESULT_MB", "5")))
 
 
 def _load_example() -> None:
@@ -27,8 +32,11 @@ def _load_example() -> None:
 
 def page() -> None:
     st.title(tr("Cypher 控制台（只读）", "Cypher console (read-only)"))
-    st.caption(tr(f"最多返回 {ROW_CAP} 行，超时 {TIMEOUT:.0f} 秒；写入语句会被拒绝。",
-                  f"At most {ROW_CAP} rows, {TIMEOUT:.0f} s timeout; writes are refused."))
+    row_cap, timeout, memory_mb, result_mb = _limits()
+    st.caption(tr(f"只读：只接受 MATCH、OPTIONAL MATCH、WHERE、WITH、UNWIND、RETURN、ORDER BY、SKIP、LIMIT、UNION；"
+                  f"最多返回 {row_cap} 行（及 {result_mb:g} MB），超时 {timeout:.0f} 秒，内存上限 {memory_mb} MB。",
+                  f"Read-only: only MATCH, OPTIONAL MATCH, WHERE, WITH, UNWIND, RETURN, ORDER BY, SKIP, LIMIT, UNION; "
+                  f"at most {row_cap} rows ({result_mb:g} MB), {timeout:.0f} s timeout, {memory_mb} MB memory."))
     store = get_store()
     if store is None:
         return
@@ -46,17 +54,21 @@ def page() -> None:
         st.error(tr("参数不是合法的 JSON：", "Parameters are not valid JSON: ") + str(exc))
         return
     try:
-        result = run_console(store, text, params, row_cap=ROW_CAP, timeout=TIMEOUT)
+        result = run_console(store, text, params, row_cap=row_cap, timeout=timeout, memory_mb=memory_mb,
+                             result_mb=result_mb)
     except ConsoleRefused as exc:
         st.error(tr("已拒绝：", "Refused: ") + str(exc))
         return
     except StoreError as exc:
-        st.error(tr("查询失败：", "Query failed: ") + str(exc))
+        st.error(tr("查询失败：", "Query failed: ") + redact(str(exc)))
         return
     table = pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in result.rows], columns=result.columns)
     st.dataframe(table, width="stretch")
-    if result.truncated:
-        st.warning(tr(f"结果超过 {ROW_CAP} 行，仅显示前 {ROW_CAP} 行。", f"More than {ROW_CAP} rows: first {ROW_CAP} shown."))
+    if result.cut == "bytes":
+        st.warning(tr(f"结果超过 {result_mb:g} MB，仅显示前 {len(result.rows)} 行。",
+                      f"Result larger than {result_mb:g} MB: first {len(result.rows)} rows shown."))
+    elif result.truncated:
+        st.warning(tr(f"结果超过 {row_cap} 行，仅显示前 {row_cap} 行。", f"More than {row_cap} rows: first {row_cap} shown."))
     graph = graph_from_rows(result.rows)
     if graph is not None:
         st.caption(tr(f"图中 {len(graph.nodes)} 个节点、{len(graph.edges)} 条关系",

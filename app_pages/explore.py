@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import drawing
+from app_pages import drawing, nav
 from app_pages.common import localise, cached_query, get_store, tr
 from graph import schema
 from queries.registry import Subgraph
@@ -95,6 +95,8 @@ def page() -> None:
                                 format_func=lambda n: graph.nodes[n].get("name") or n, key="explore_detail")
         details = cached_query("node", id=selected)
         st.dataframe(localise(details.table), hide_index=True, width="stretch")
+        if graph.nodes[selected].get("label") == "Enterprise":
+            st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": selected})
         if st.button(tr("展开此节点", "Expand this node"), key="explore_expand") and selected not in ids:
             st.session_state["explore_ids"] = ids + [selected]
             st.rerun()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import nav
+from app_pages.firm import firm_link
 from app_pages.common import localise, cached_query, get_store, tr, why_empty
 
 
@@ -42,7 +43,9 @@ def page() -> None:
         st.warning(tr("图谱中没有与园区企业相连、位于该环节的园外企业。",
                       "No out-of-zone firm in this segment is tied to an in-zone firm."))
     else:
-        st.dataframe(localise(leads[["rank", "name", "region", "score", "explanation_zh", "paths"]]), hide_index=True,
-                     width="stretch")
+        shown = localise(leads[["rank", "name", "region", "score", "explanation_zh", "paths"]])
+        shown[tr("画像", "Profile")] = [firm_link(i) for i in leads["lead"]]
+        st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("画像", "Profile"):
+                     st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})
     st.page_link(nav.PAGES["leads"], label=tr("在招商线索页打开 →", "Open in Leads →"),
                  query_params={"segment": gap["segment"]})

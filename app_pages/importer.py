@@ -2,7 +2,7 @@
 written, then import with a progress bar and a summary; download the reject file."""
 from __future__ import annotations
 
-import os
+import math
 import tempfile
 from pathlib import Path
 
@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import localise, data_changed, get_store, tr
+from loaders.limits import limit
 from loaders.load import load_paths, validate_paths
-from loaders.problems import LoadRejected
+from loaders.problems import LoadRejected, per_file
 
-MAX_UPLOAD_MB = float(os.environ.get("CHAINGRAPH_MAX_UPLOAD_MB", "50"))
 TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "jsonl", "json", "ndjson"]
 
 
@@ -26,6 +26,12 @@ def _save(uploads, folder: Path) -> list[Path]:
     return paths
 
 
+def upload_limit_mb() -> float:
+    """The real per-file limit: CHAINGRAPH_MAX_UPLOAD_MB, and never more than the server accepts
+    (``server.maxUploadSize``, .streamlit/config.toml), so the widget never promises what is refused."""
+    return min(limit("upload_mb"), st.get_option("server.maxUploadSize"))
+
+
 def page() -> None:
     st.title(tr("数据导入", "Import"))
     store = get_store()
@@ -33,15 +39,23 @@ def page() -> None:
         return
     st.caption(tr("文件名即标签或关系类型（如 企业.csv、SUPPLIES.xlsx）；其他格式请附映射文件。",
                   "Name files after a label or relationship type (企业.csv, SUPPLIES.xlsx); other layouts need a mapping."))
-    uploads = st.file_uploader(tr("数据文件", "Data files"), type=TYPES, accept_multiple_files=True, key="import_files")
+    max_mb = upload_limit_mb()
+    # The widget refuses bigger files before they are sent (it counts whole MB: the exact limit is
+    # checked again below); the server refuses them at server.maxUploadSize whatever the browser does.
+    uploads = st.file_uploader(tr("数据文件", "Data files"), type=TYPES, accept_multiple_files=True, key="import_files",
+                               max_upload_size=max(1, math.ceil(max_mb)))
     mapping = st.file_uploader(tr("映射文件（可选，YAML）", "Mapping (optional, YAML)"), type=["yaml", "yml"],
-                               key="import_mapping")
+                               key="import_mapping", max_upload_size=max(1, math.ceil(limit("mapping_kb") / 1024)))
     skip_invalid = st.checkbox(tr("跳过无效行（其余照常导入）", "Skip invalid rows (load the rest)"), key="import_skip")
     if not uploads:
         return
-    too_big = [u.name for u in uploads if u.size > MAX_UPLOAD_MB * 1024 * 1024]
+    too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
     if too_big:
-        st.error(tr(f"文件超过 {MAX_UPLOAD_MB:g} MB 上限：", f"Over the {MAX_UPLOAD_MB:g} MB limit: ") + "、".join(too_big))
+        st.error(tr(f"文件超过 {max_mb:g} MB 上限：", f"Over the {max_mb:g} MB limit: ") + "、".join(too_big))
+        return
+    if mapping is not None and mapping.size > limit("mapping_kb") * 1024:
+        st.error(tr(f"映射文件超过 {limit('mapping_kb')} KB 上限：", f"Mapping over the {limit('mapping_kb')} KB limit: ")
+                 + mapping.name)
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -57,7 +71,7 @@ def page() -> None:
         if problems:
             st.error(tr(f"发现 {len(problems)} 处问题", f"{len(problems)} problem(s)"))
             st.dataframe(localise(pd.DataFrame([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason}
-                                       for p in problems])), hide_index=True, width="stretch")
+                                       for p in per_file(problems)])), hide_index=True, width="stretch")
         else:
             st.success(tr("校验通过", "All rows valid"))
         st.write(counts)

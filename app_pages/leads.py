@@ -6,7 +6,8 @@ import io
 import pandas as pd
 import streamlit as st
 
-from app_pages import drawing
+from app_pages import drawing, nav
+from app_pages.firm import firm_link
 from app_pages.common import localise, cached_query, get_store, tr, why_empty
 from queries.leads import lead_graph
 from queries.product_leads import product_graph
@@ -50,9 +51,11 @@ def page() -> None:
     table = result.table
     explanation = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
     st.caption(tr(f"共 {len(table)} 条线索", f"{len(table)} leads"))
-    event = st.dataframe(localise(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "score", explanation]]),
-                         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                         key="lead_table")
+    shown = localise(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "score", explanation]])
+    shown[tr("画像", "Profile")] = [firm_link(i) for i in table["lead"]]
+    event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key="lead_table", column_config={tr("画像", "Profile"): st.column_config.LinkColumn(
+                             display_text=tr("企业画像", "Profile"))})
     c1, c2 = st.columns(2)
     c1.download_button(tr("导出 XLSX", "Export XLSX"), xlsx_bytes(table), file_name="leads.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="leads_xlsx")
@@ -65,6 +68,7 @@ def page() -> None:
         row = result.extra["rows"][rows[0]]
         st.subheader(f"{row['rank']}. {row['name']} — {row['score']:g}")
         st.write(row[explanation])
+        st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": row["lead"]})
         for sentence in row["paths"].splitlines():
             st.markdown(f"- {sentence}")
         graph = lead_graph(row)

@@ -1,10 +1,44 @@
 """产业链全景 Chain panorama: segments left→right (upstream→downstream), coloured by coverage."""
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from app_pages import drawing
+from app_pages import nav
+from app_pages.firm import firm_link
 from app_pages.common import localise, cached_query, get_store, tr, why_empty
+
+
+def _lang() -> str:
+    return "en" if st.session_state.get("lang") == "en" else "zh"
+
+
+ON_PAGE_WIDTH = 1000   # pixels: about the page's content width, so the picture is shown near 1:1, not shrunk
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cards_png(chain: str, weak_threshold: int, lang: str, width: int = 1440) -> bytes:
+    from reports.panorama_cards import panorama_cards, png_bytes
+    return png_bytes(panorama_cards(get_store(), chain, weak_threshold), lang, width=width)
+
+
+def _briefing_buttons(chain: str, weak_threshold: int) -> None:
+    """Word/PDF briefing, made when the button is clicked (a few seconds), not on every page view."""
+    from reports.briefing import build
+    from reports.docx_writer import to_docx
+    from reports.pdf_writer import to_pdf
+    lang = _lang()
+    day = dt.date.today().isoformat()
+
+    def make(writer):
+        return lambda: writer(build(get_store(), chain, lang=lang, weak_threshold=weak_threshold))
+    left, right = st.columns(2)
+    left.download_button(tr("下载招商简报 Word", "Download briefing (Word)"), make(to_docx),
+                         file_name=f"briefing-{chain}-{day}.docx", key="briefing_docx",
+                         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    right.download_button(tr("下载招商简报 PDF", "Download briefing (PDF)"), make(to_pdf),
+                          file_name=f"briefing-{chain}-{day}.pdf", mime="application/pdf", key="briefing_pdf")
 
 
 def page() -> None:
@@ -23,9 +57,12 @@ def page() -> None:
     st.query_params["chain"] = chain
     threshold = st.number_input(tr("弱链阈值（园区企业少于）", "Weak below (in-zone firms)"), 1, 50, 2)
     result = cached_query("panorama", chain=chain, weak_threshold=int(threshold))
-    st.markdown(" ".join(f'<span style="color:{c}">●</span> {s} ' for s, c in drawing.STATUS_COLOURS.items()) +
-                tr("（节点大小＝园区企业数）", " (node size = in-zone firms)"), unsafe_allow_html=True)
-    drawing.show(result.graph, drawing.layered_positions(result.graph), key=f"panorama-{chain}", height=420)
+    st.image(_cards_png(chain, int(threshold), _lang(), ON_PAGE_WIDTH), width="stretch")
+    left, right = st.columns([1, 3])
+    left.download_button(tr("下载全景图 PNG", "Download panorama PNG"), _cards_png(chain, int(threshold), _lang()),
+                         file_name=f"panorama-{chain}.png", mime="image/png")
+    with right:
+        _briefing_buttons(chain, int(threshold))
     why_empty(result)
     if result.extra.get("products_from") == "firms":
         st.caption(tr("该产业链没有环节：按其企业的主营产品展示（产品＝环节）。",
@@ -34,8 +71,32 @@ def page() -> None:
     if result.extra["chain_support"]:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
                    "、".join(result.extra["chain_support"]))
-    segment = st.selectbox(tr("查看环节", "Segment details"), list(result.table["segment"]),
+    segment = st.selectbox(tr("查看环节（缺链弱链与补链线索）", "Segment: its gap and the leads that would fill it"),
+                           list(result.table["segment"]),
                            format_func=lambda s: result.table.set_index("segment").loc[s, "name"])
     if segment:
-        near = cached_query("neighbourhood", ids=[segment], cap=300)
-        st.dataframe(localise(near.table[["direction", "type", "name", "label"]]), hide_index=True, width="stretch")
+        _segment_details(segment, int(threshold))
+
+
+def _segment_details(segment: str, threshold: int) -> None:
+    """A card's story: its status and why, the leads that would fill it, its neighbours."""
+    gaps = cached_query("gaps", chains=[], weak_threshold=threshold).table
+    row = gaps[gaps["segment"] == segment]
+    if row.empty:
+        st.success(tr("该环节为强链：园区企业数已达阈值。", "A strong segment: enough in-zone firms."))
+    else:
+        st.warning(row.iloc[0]["reason_en" if _lang() == "en" else "reason_zh"])
+        leads = cached_query("gap_leads", segment=segment, weak_threshold=threshold, limit=10).table
+        if leads.empty:
+            st.info(tr("没有与园区企业相连、位于该环节的园外企业。",
+                       "No out-of-zone firm in this segment is tied to an in-zone firm."))
+        else:
+            why = "explanation_en" if _lang() == "en" else "explanation_zh"
+            shown = localise(leads[["rank", "name", "score", why, "paths"]])
+            shown[tr("画像", "Profile")] = [firm_link(i) for i in leads["lead"]]
+            st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("画像", "Profile"):
+                         st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})
+        st.page_link(nav.PAGES["leads"], label=tr("在招商线索页打开 →", "Open in Leads →"),
+                     query_params={"segment": segment})
+    near = cached_query("neighbourhood", ids=[segment], cap=300)
+    st.dataframe(localise(near.table[["direction", "type", "name", "label"]]), hide_index=True, width="stretch")

@@ -49,9 +49,10 @@ def _normalise(value: Any) -> Any:
             out = {"_type": value["_LABEL"], "_src": _key(value["_SRC"]), "_dst": _key(value["_DST"])}
             out.update({k: v for k, v in value.items() if not k.startswith("_")})
             return out
-        if "_nodes" in value and "_rels" in value:
-            return {"_nodes": [_normalise(n) for n in value["_nodes"]],
-                    "_rels": [_normalise(r) for r in value["_rels"]]}
+        if ("_nodes" in value and "_rels" in value) or ("_NODES" in value and "_RELS" in value):
+            # a path (LadybugDB 0.22 spells the keys in capitals)
+            return {"_nodes": [_normalise(n) for n in value.get("_nodes", value.get("_NODES"))],
+                    "_rels": [_normalise(r) for r in value.get("_rels", value.get("_RELS"))]}
         return {k: _normalise(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_normalise(v) for v in value]
@@ -112,12 +113,14 @@ class EmbeddedStore(Store):
     backend = "embedded"
 
     def __init__(self, data_dir: str | Path | None = None, *, read_only: bool = False,
-                 lock_wait: float | None = None):
+                 lock_wait: float | None = None, engine_limits: dict[str, int] | None = None):
         if lock_wait is None:   # how long a writer waits for another process to release the file
             lock_wait = float(os.environ.get("CHAINGRAPH_LOCK_WAIT", "10"))
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
         self.read_only = read_only
         self.path = self.data_dir / DB_FILE
+        # buffer_pool_size / max_db_size for a bounded open (the console's child process)
+        self.engine_limits = dict(engine_limits or {})
         if not read_only:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         elif not self.path.exists():
@@ -131,7 +134,7 @@ class EmbeddedStore(Store):
         deadline = time.monotonic() + lock_wait
         while True:
             try:
-                return ladybug.Database(str(self.path), read_only=self.read_only)
+                return ladybug.Database(str(self.path), read_only=self.read_only, **self.engine_limits)
             except RuntimeError as exc:
                 if "lock" not in str(exc).lower():
                     raise StoreError(f"cannot open {self.path}: {exc}") from exc
@@ -166,6 +169,22 @@ class EmbeddedStore(Store):
             raise _map_error(exc) from exc
         finally:
             self._conn.set_query_timeout(0)   # writes (long loads) are not bounded by the read timeout
+
+    def stream(self, cypher: str, params: dict[str, Any] | None = None, *,
+               timeout: float | None = None) -> Iterator[dict[str, Any]]:
+        self._conn.set_query_timeout(int((timeout or self.default_timeout) * 1000))
+        try:
+            result = self._conn.execute(cypher, params or {})
+            cols = result.get_column_names()
+            while result.has_next():
+                yield dict(zip(cols, (_normalise(v) for v in result.get_next())))
+        except RuntimeError as exc:
+            raise _map_error(exc) from exc
+        finally:
+            self._conn.set_query_timeout(0)
+
+    def connection_spec(self) -> dict[str, Any]:
+        return {"backend": self.backend, "data_dir": str(self.data_dir.resolve())}
 
     @contextmanager
     def read_only_view(self) -> Iterator["EmbeddedStore"]:

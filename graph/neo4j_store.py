@@ -3,12 +3,14 @@
 Reads go through ``execute_read`` and writes through ``execute_write`` (managed transactions the
 driver retries on transient errors, so a write's work function must be safe to re-run: ours are
 MERGE-based).  Settings come from the environment only: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD,
-NEO4J_DATABASE.  The password is never part of any message.
+NEO4J_DATABASE, and NEO4J_CONSOLE_USER / NEO4J_CONSOLE_PASSWORD for the console's read-only account.
+The password, and any ``user:password@`` in the URI, is never part of any message.
 """
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from urllib.parse import unquote, urlsplit, urlunsplit
 from typing import Any, Callable, Iterator
 
 import neo4j
@@ -18,7 +20,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from graph import schema
 from graph.store import (ConstraintViolation, QueryTimeout, ReadOnlyViolation, Store, StoreError,
-                         StoreUnavailable)
+                         StoreUnavailable, redact)
 
 
 def _normalise(value: Any) -> Any:
@@ -43,7 +45,25 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+def split_userinfo(uri: str) -> tuple[str, str | None, str | None]:
+    """``bolt://user:pw@host`` -> (``bolt://host``, user, pw): the driver refuses userinfo in the URI, and
+    its message would echo the password; the URI without it is what every message shows."""
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri, None, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), unquote(user) or None, unquote(password) or None
+
+
 def _map_error(exc: Exception) -> Exception:
+    mapped = _map_driver_error(exc)
+    if isinstance(mapped, StoreError):
+        mapped.args = tuple(redact(a) if isinstance(a, str) else a for a in mapped.args)
+    return mapped
+
+
+def _map_driver_error(exc: Exception) -> Exception:
     if isinstance(exc, StoreError):
         return exc
     if isinstance(exc, neo4j_errors.ConstraintError):
@@ -78,11 +98,12 @@ class Neo4jStore(Store):
 
     def __init__(self, uri: str | None = None, user: str | None = None, password: str | None = None,
                  database: str | None = None, *, read_only: bool = False):
-        self.uri = uri or os.environ.get("NEO4J_URI", "bolt://localhost:7687")
-        user = user if user is not None else os.environ.get("NEO4J_USER", "neo4j")
-        password = password if password is not None else os.environ.get("NEO4J_PASSWORD", "")
+        self.uri, uri_user, uri_password = split_userinfo(uri or os.environ.get("NEO4J_URI", "bolt://localhost:7687"))
+        user = user if user is not None else os.environ.get("NEO4J_USER") or uri_user or "neo4j"
+        password = password if password is not None else os.environ.get("NEO4J_PASSWORD") or uri_password or ""
         self.database = database or os.environ.get("NEO4J_DATABASE") or None
         self.read_only = read_only
+        self._user, self._password = user, password
         auth = (user, password) if password else None
         try:
             # Notifications (e.g. "type does not exist yet" on an empty graph) are noise for users.
@@ -120,6 +141,26 @@ class Neo4jStore(Store):
                 return session.execute_read(work)
         except Exception as exc:
             raise _map_error(exc) from exc
+
+    def stream(self, cypher: str, params: dict[str, Any] | None = None, *,
+               timeout: float | None = None) -> Iterator[dict[str, Any]]:
+        """An auto-commit READ transaction: the driver never retries it, so a query the server
+        stops for memory (a TransientError) or time fails once instead of running again."""
+        query = neo4j.Query(cypher, timeout=timeout or self.default_timeout)
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                for record in session.run(query, params or {}):
+                    yield {k: _normalise(v) for k, v in record.items()}
+        except Exception as exc:
+            raise _map_error(exc) from exc
+
+    def connection_spec(self) -> dict[str, Any]:
+        """For the console's worker: NEO4J_CONSOLE_USER / NEO4J_CONSOLE_PASSWORD name a read-only account
+        (the built-in ``reader`` role, Enterprise/Aura) to run console queries as, when set."""
+        user = os.environ.get("NEO4J_CONSOLE_USER")
+        password = os.environ.get("NEO4J_CONSOLE_PASSWORD", "") if user else self._password
+        return {"backend": self.backend, "uri": self.uri, "user": user or self._user, "password": password,
+                "database": self.database}
 
     @contextmanager
     def read_only_view(self) -> Iterator["Neo4jStore"]:

@@ -20,10 +20,19 @@ Notes for query-library authors — LadybugDB (embedded) differs from Neo4j, mea
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
-from typing import Any, Callable, ContextManager, Iterable, Protocol
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol
 
 from graph import schema
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the ``user:password@`` part of every URI in it replaced by ``***@``."""
+    return _USERINFO.sub(r"\1***@", str(text))
 
 
 class StoreError(RuntimeError):
@@ -99,6 +108,17 @@ class Store(ABC):
     def read(self, cypher: str, params: dict[str, Any] | None = None, *,
              timeout: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Run a read query; result rows as dicts keyed by column name (at most ``limit`` of them)."""
+
+    @abstractmethod
+    def stream(self, cypher: str, params: dict[str, Any] | None = None, *,
+               timeout: float | None = None) -> Iterator[dict[str, Any]]:
+        """Rows one at a time, as the engine produces them (the console caps them by count and size).
+
+        Never retried: a query the server stops for time or memory fails once."""
+
+    @abstractmethod
+    def connection_spec(self) -> dict[str, Any]:
+        """What another process needs to open this store read-only (may hold a password: never print it)."""
 
     @abstractmethod
     def read_only_view(self) -> ContextManager["Store"]:

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from graph.schema import Prop
+from loaders.limits import limit
 from loaders.native import Target, resolve_header, target_for
 from loaders.plan import RelKey, _stem
 from loaders.values import FALSE, TRUE, _to_list
@@ -147,6 +148,8 @@ def _read(path: Path) -> tuple[Target, pa.Table]:
         header = [c.strip() for c in next(csv.reader(io.StringIO(first_line.decode("utf-8")), delimiter=delimiter))]
     except (UnicodeDecodeError, StopIteration):
         raise Declined(f"{path.name}: header") from None
+    if len(header) > limit("columns"):
+        raise Declined(f"{path.name}: too many columns")    # the reference names the limit
     names, problems = resolve_header(target, header)
     if problems or not any(header):
         raise Declined(f"{path.name}: header problems")

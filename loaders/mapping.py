@@ -23,7 +23,6 @@ source file, row and the source column.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,9 @@ from graph.store import Store
 from loaders.native import Target
 from loaders.problems import Problem
 from loaders.readers import CellError, ReadError, Table, read_tables
+from loaders.safe_regex import PatternError, compile_pattern, search
+from loaders.safe_yaml import UnsafeYaml, read_yaml
+from loaders.sources import OutsideFolder, find_source
 
 SPEC_KEYS = {"column", "strip", "regex", "map", "split", "prefix", "suffix", "default", "lookup"}
 SOURCE_KEYS = {"file", "sheet", "label", "relationship", "where", "id", "from", "to", "properties",
@@ -51,13 +53,14 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
     """Read and check a mapping: every key, type and name is checked before any file is read."""
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        doc = read_yaml(path)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, UnsafeYaml) as exc:
         raise MappingError(f"{path.name}: cannot read mapping: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list) or not doc["sources"]:
         raise MappingError(f"{path.name}: a mapping needs a non-empty 'sources' list")
     for i, source in enumerate(doc["sources"], start=1):
         _check_source(source, f"{path.name}: sources[{i}]")
+        source["_entry"] = i
     return doc
 
 
@@ -105,8 +108,8 @@ def _check_source(source: Any, where: str) -> None:
         need(isinstance(spec.get("default"), SCALAR), f"{key}: 'default' must be a single value")
         if "regex" in spec:
             try:
-                re.compile(spec["regex"])
-            except re.error as exc:
+                compile_pattern(spec["regex"])
+            except PatternError as exc:
                 raise MappingError(f"{where}: {key}: bad regex {spec['regex']!r}: {exc}") from None
         if "lookup" in spec:
             lookup = spec["lookup"]
@@ -142,9 +145,9 @@ def apply_spec(spec: dict[str, Any], raw: Any) -> Any:
     if value in (None, ""):
         return None
     if "regex" in spec:
-        match = re.search(spec["regex"], str(value))
+        match = search(spec["regex"], str(value))
         if not match:
-            return CellError(f"{value!r} does not match the pattern {spec['regex']!r}")
+            return CellError(f"{_shown(value)} does not match the pattern {spec['regex']!r}")
         value = match.group(1) if match.groups() else match.group(0)
     if "map" in spec:
         value = spec["map"].get(value, value)
@@ -166,8 +169,11 @@ def tables_from_mapping(mapping_path: str | Path, paths: list[str | Path], *, en
     cache: dict[tuple[Path, str | None], list[Table]] = {}
     lookups: dict[tuple[str, str], dict[Any, str]] = {}
     for source in doc["sources"]:
-        path = named.get(source["file"]) or next((f / source["file"] for f in folders
-                                                  if (f / source["file"]).exists()), None)
+        try:
+            path = find_source(source["file"], folders, named)
+        except OutsideFolder as exc:
+            problems.append(Problem(Path(mapping_path).name, None, f"sources[{source['_entry']}] file", str(exc)))
+            continue
         if path is None:
             problems.append(Problem(source["file"], None, None, "file named in the mapping was not found in "
                                     f"{', '.join(str(f) for f in folders)} / 映射文件中的数据文件不存在"))
@@ -212,6 +218,12 @@ def _map_table(source: dict[str, Any], table: Table, store: Store | None, lookup
         row += list((source.get("constants") or {}).values())
         out.rows.append((number, row))
     return (out, target, names), []
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A cell quoted in a problem, shortened: reports echo input, they need not echo all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value))} characters)"
 
 
 def _text(value: Any) -> str:

@@ -28,11 +28,29 @@ class LoadRejected(Exception):
         super().__init__(report(problems))
 
 
+def per_file(problems: list[Problem], cap: int | None = None) -> list[Problem]:
+    """At most ``cap`` problems of each file (CHAINGRAPH_MAX_PROBLEMS), then one line per file saying
+    how many more: a million-column or million-row file must not make a million-line report."""
+    if cap is None:
+        from loaders.limits import limit
+        cap = limit("problems_per_file")
+    seen: dict[str, int] = {}
+    kept = []
+    for problem in problems:
+        seen[problem.file] = seen.get(problem.file, 0) + 1
+        if seen[problem.file] <= cap:
+            kept.append(problem)
+    kept += [Problem(file, None, None, f"… and {n - cap} more problem(s) in this file / 在此文件中另有 {n - cap} 个问题")
+             for file, n in seen.items() if n > cap]
+    return kept
+
+
 def report(problems: list[Problem], limit: int | None = None) -> str:
-    shown = problems if limit is None else problems[:limit]
+    capped = per_file(problems)
+    shown = capped if limit is None else capped[:limit]
     lines = [str(p) for p in shown]
-    if limit is not None and len(problems) > limit:
-        lines.append(f"… and {len(problems) - limit} more")
+    if limit is not None and len(capped) > limit:
+        lines.append(f"… and {len(capped) - limit} more")
     files = len({p.file for p in problems})
     lines.append(f"{len(problems)} problem(s) in {files} file(s); nothing was written. "
                  f"共 {len(problems)} 处问题，未写入任何数据。")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loaders.limits import env_name, limit
 from loaders.problems import Problem
 
 TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": "\t"}
@@ -88,9 +89,12 @@ def _read_delimited(path: Path, delimiter: str, encoding: str | None) -> Table:
                                 "file contains NUL bytes: it is binary or UTF-16; save it as UTF-8 CSV"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table = Table(path.name, [], encoding=used)
+    max_columns = limit("columns")
     try:
         for row in reader:
             line = reader.line_num
+            if len(row) > max_columns:
+                raise ReadError(Problem(path.name, line, None, too_many_columns(len(row), max_columns)))
             if not table.header:
                 if not any(cell.strip() for cell in row):
                     continue  # blank lines before the header
@@ -98,7 +102,9 @@ def _read_delimited(path: Path, delimiter: str, encoding: str | None) -> Table:
                 continue
             table.rows.append((line, row))
     except csv.Error as exc:
-        raise ReadError(Problem(path.name, reader.line_num, None, f"malformed CSV: {exc}")) from exc
+        reason = (f"a cell longer than {csv.field_size_limit()} characters / 单元格内容过长"
+                  if "field limit" in str(exc) else f"malformed CSV: {exc}")
+        raise ReadError(Problem(path.name, reader.line_num, None, reason)) from exc
     if not table.header:
         raise ReadError(Problem(path.name, None, None, "empty file: no header row / 空文件"))
     _drop_trailing_blank_rows(table)
@@ -117,9 +123,13 @@ def _read_jsonl(path: Path, encoding: str | None) -> Table:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ReadError(Problem(path.name, number, None, f"invalid JSON: {exc.msg}")) from exc
+        except RecursionError:
+            raise ReadError(Problem(path.name, number, None, "JSON nested too deeply / JSON 嵌套过深")) from None
         if not isinstance(obj, dict):
             raise ReadError(Problem(path.name, number, None, "each line must be a JSON object"))
         keys.update(dict.fromkeys(obj))
+        if len(keys) > limit("columns"):
+            raise ReadError(Problem(path.name, number, None, too_many_columns(len(keys), limit("columns"))))
         objects.append((number, obj))
     if not objects:
         raise ReadError(Problem(path.name, None, None, "empty file: no JSON objects / 空文件"))
@@ -130,10 +140,12 @@ def _read_jsonl(path: Path, encoding: str | None) -> Table:
 
 def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
     import openpyxl
+    from loaders.workbook import check_archive, read_sheet
+    check_archive(path)     # a zip bomb is refused before anything is unzipped
     try:
         # data_only: formula cells give the value Excel cached when it last saved the file.
-        book = openpyxl.load_workbook(path, data_only=True, read_only=False)
-        formulas = openpyxl.load_workbook(path, data_only=False, read_only=False)
+        # read_only: sheets are streamed by read_sheet, which reads only the cells holding a value.
+        book = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException…
         raise ReadError(Problem(path.name, None, None, f"not a readable XLSX workbook: {exc}")) from exc
     names = book.sheetnames
@@ -143,15 +155,15 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
         names = [sheet]
     tables = []
     for name in names:
-        ws, wf = book[name], formulas[name]
         source = f"{path.name}[{name}]"
-        rows = list(ws.iter_rows(values_only=True))
+        sheet_cells = read_sheet(book, name, source)
+        rows = sheet_cells.rows
         header_at = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
         if header_at is None:
             if sheet is not None or len(names) == 1:
                 raise ReadError(Problem(source, None, None, "empty sheet: no header row / 空工作表"))
             continue
-        for merged in ws.merged_cells.ranges:
+        for merged in sheet_cells.merged:
             if merged.min_row <= header_at + 1 <= merged.max_row:
                 raise ReadError(Problem(source, header_at + 1, merged.coord,
                                         "merged cells in the header row: unmerge them so each column has its own header"))
@@ -163,7 +175,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
             cells = list(row[:width]) + [None] * (width - len(row))
             for j, value in enumerate(cells):
                 if value is None:
-                    raw = wf.cell(row=i, column=j + 1).value
+                    raw = sheet_cells.formulas.get((i, j + 1))
                     if isinstance(raw, str) and raw.startswith("="):
                         cells[j] = FormulaWithoutValue(
                             f"formula {raw} has no computed value in the file: open and save it in Excel, "
@@ -172,6 +184,11 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
         _drop_trailing_blank_rows(table)
         tables.append(table)
     return tables
+
+
+def too_many_columns(found: int, cap: int) -> str:
+    return (f"{found} columns, over the limit of {cap} columns ({env_name('columns')}) "
+            f"/ 列数 {found} 超过上限 {cap}")
 
 
 class CellError(str):

@@ -1,38 +1,23 @@
-"""The read-only Cypher console: a guard before anything is sent, then the store's read-only mode.
+"""The read-only Cypher console: a guard before anything is sent, then a bounded read-only run.
 
-Two layers, because either alone can be wrong: (1) the text is normalised (Unicode NFKC, so
-look-alike letters fold; comments and string literals removed, so neither hides nor fakes a
-clause) and refused if it holds a write clause, a schema/admin command, ``LOAD CSV``, ``USE``,
-more than one statement, or a procedure call not on a short list of read-only ones; (2) what
-passes runs in a read transaction (Neo4j READ access mode; on the embedded store a read-only
-database open), which refuses writes by itself.
+Layers, because any one alone can be wrong:
+1. ``queries.console_guard``: a lexer over the exact text the engine will run, and an allow-list of
+   clauses (MATCH, OPTIONAL MATCH, WHERE, WITH, UNWIND, RETURN, ORDER BY, SKIP, LIMIT, UNION) and
+   functions; no CALL, no subqueries, one statement, ASCII outside strings and `quoted` names;
+2. the engine's read-only mode (Neo4j READ access; a read-only LadybugDB open), which refuses writes;
+3. ``queries.console_runner``: a child process with a memory cap, a wall-clock deadline and a result
+   cap in rows and bytes, so no query can take the app down;
+4. on Neo4j, the server's own settings: no file URLs in LOAD CSV, a memory cap per transaction.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from graph.store import Store
+from queries.console_guard import ConsoleRefused, check_read_only
 
-WRITE_WORDS = ("CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "ALTER", "RENAME",
-               "GRANT", "DENY", "REVOKE", "FOREACH", "COPY", "INSTALL", "LOAD", "ATTACH", "DETACH",
-               "IMPORT", "EXPORT", "CHECKPOINT", "BEGIN", "COMMIT", "ROLLBACK", "USE", "START", "STOP",
-               "TERMINATE", "ENABLE", "DISABLE", "INSERT", "UPDATE", "UPSERT", "TRUNCATE")
-# Procedures that only read the catalogue; every other CALL is refused.
-READ_PROCEDURES = {"db.labels", "db.relationshiptypes", "db.propertykeys", "db.schema.visualization",
-                   "db.schema.nodetypeproperties", "db.schema.reltypeproperties", "show_tables",
-                   "table_info", "show_connection", "db.indexes", "db.constraints"}
-READ_SHOW = {"INDEXES", "INDEX", "CONSTRAINTS", "CONSTRAINT", "FUNCTIONS", "PROCEDURES"}
-
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?(\*/|$)", re.S)
-_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.S)
-_BACKTICKS = re.compile(r"`(?:[^`]|``)*`")
-
-
-class ConsoleRefused(Exception):
-    """The query was refused before anything was sent to the store."""
+__all__ = ["ConsoleRefused", "ConsoleResult", "check_read_only", "run_console", "graph_from_rows"]
 
 
 @dataclass
@@ -40,63 +25,22 @@ class ConsoleResult:
     columns: list[str]
     rows: list[dict[str, Any]]
     truncated: bool
-
-
-def normalise(text: str) -> str:
-    """Fold look-alikes, then blank out comments, string literals and quoted names."""
-    folded = unicodedata.normalize("NFKC", text)
-    without_strings = _STRINGS.sub("''", folded)
-    without_comments = _COMMENTS.sub(" ", without_strings)
-    clean = _BACKTICKS.sub("``", without_comments)
-    # Letters from other scripts that look Latin (Cyrillic е, Greek Ε…) would slip past NFKC.
-    if any(ord(ch) > 127 and unicodedata.category(ch).startswith("L") and _looks_latin(ch) for ch in clean):
-        raise ConsoleRefused("the query contains letters that look Latin but are not (e.g. Cyrillic); "
-                             "retype it in plain ASCII / 查询中含有形似拉丁字母的字符")
-    return clean
-
-
-def _looks_latin(ch: str) -> bool:
-    name = unicodedata.name(ch, "")
-    return any(script in name for script in ("CYRILLIC", "GREEK", "LATIN", "FULLWIDTH", "MATHEMATICAL"))
-
-
-def check_read_only(text: str) -> None:
-    """Raise ConsoleRefused with the reason when ``text`` is not a single read-only query."""
-    if not text or not text.strip():
-        raise ConsoleRefused("empty query / 查询为空")
-    clean = normalise(text)
-    body = clean.strip().rstrip(";").strip()
-    if ";" in body:
-        raise ConsoleRefused("one statement at a time: ';' separates several / 每次只能执行一条语句")
-    if not body:
-        raise ConsoleRefused("the query is only comments / 查询只有注释")
-    words = re.findall(r"[A-Za-z_][A-Za-z_0-9.]*", body)
-    upper = [w.upper() for w in words]
-    for i, word in enumerate(upper):
-        if word in WRITE_WORDS:
-            raise ConsoleRefused(f"{word} changes the graph or the server: the console is read-only / 控制台只读")
-        if word == "SHOW" and (i + 1 >= len(upper) or upper[i + 1] not in READ_SHOW):
-            raise ConsoleRefused("SHOW … is an administration command: only SHOW INDEXES/CONSTRAINTS are allowed")
-        if word == "CALL":
-            name = words[i + 1].lower() if i + 1 < len(words) else ""
-            if name not in READ_PROCEDURES:
-                raise ConsoleRefused(f"procedure {name or '(none)'} is not on the console's read-only list: "
-                                     f"{', '.join(sorted(READ_PROCEDURES))}")
-    if re.search(r"\bCALL\s*\{", body, re.I):
-        raise ConsoleRefused("CALL { … } subqueries are not allowed in the console")
+    cut: str | None = None          # "rows" (row cap) or "bytes" (result size cap) when truncated
 
 
 def run_console(store: Store, text: str, params: dict[str, Any] | None = None, *, row_cap: int = 1000,
-                timeout: float = 30.0) -> ConsoleResult:
+                timeout: float = 30.0, memory_mb: int | None = None, result_mb: float | None = None,
+                warm: bool = True) -> ConsoleResult:
+    """Check ``text``, then run it read-only in a bounded child process (see ``queries.console_runner``)."""
+    from queries.console_runner import run_bounded
     check_read_only(text)
     if not isinstance(params, (dict, type(None))):
-        raise ConsoleRefused("parameters must be a JSON object")
-    with store.read_only_view() as view:
-        rows = view.read(text, params or {}, timeout=timeout, limit=row_cap + 1)
-    truncated = len(rows) > row_cap
-    rows = rows[:row_cap]
+        raise ConsoleRefused("parameters must be a JSON object / 参数必须是 JSON 对象")
+    reply = run_bounded(store, text, params or {}, row_cap=row_cap, timeout=timeout, memory_mb=memory_mb,
+                        result_mb=result_mb, warm=warm)
+    rows = reply["rows"]
     columns = list(rows[0]) if rows else []
-    return ConsoleResult(columns, rows, truncated)
+    return ConsoleResult(columns, rows, reply["truncated"], reply["cut"])
 
 
 def graph_from_rows(rows: list[dict[str, Any]]):

@@ -103,7 +103,7 @@ def query(name: str, title_zh: str, description: str, **params):
 
 def _load_all() -> None:
     # Importing the modules registers their queries.
-    from queries import chain, explore, leads, ledgers, overview, paths, products  # noqa: F401
+    from queries import chain, explore, firm, leads, ledgers, overview, paths, products  # noqa: F401
 
 
 def all_queries() -> list[QuerySpec]:

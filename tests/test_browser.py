@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -135,10 +136,15 @@ def test_console_refuses_create(page, app_url):
 
 
 def test_panorama_draws(page, app_url):
+    """The 全景图 picture fits the page's width, so its first and last cards are on screen, not clipped."""
     page.goto(app_url + "/panorama?chain=ch_pv")
     page.get_by_text("光伏·工业硅").first.wait_for(state="attached")   # a data-grid cell: present, drawn on canvas
-    page.frame_locator("iframe").first.locator("canvas").first.wait_for(state="visible")
-    page.wait_for_timeout(1500)
+    picture = page.locator("[data-testid=stImage] img").first
+    picture.wait_for(state="visible")
+    box, viewport = picture.bounding_box(), page.viewport_size
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert picture.evaluate("img => img.naturalWidth") == 1000
+    page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "panorama.png"), full_page=True)
 
 
@@ -165,3 +171,23 @@ def test_import_upload_validate_then_write_and_the_size_cap(page, app_url, tmp_p
     page.goto(app_url + "/import")
     page.locator("input[type=file]").first.set_input_files(str(big))
     page.get_by_text("上限").first.wait_for()
+
+
+def test_import_shows_the_real_limit_and_survives_a_workbook_bomb(page, app_url, tmp_path):
+    """The widget announces the app's limit (CHAINGRAPH_MAX_UPLOAD_MB=0.01 here: 1MB, the widget's
+    unit), not Streamlit's 200MB; a 5 KB workbook whose one cell is XFD1048576 (it OOM-killed the
+    app) is reported at once and the app still answers."""
+    page.goto(app_url + "/import")
+    page.get_by_test_id("stFileUploaderDropzoneInstructions").first.wait_for()
+    instructions = page.get_by_test_id("stFileUploaderDropzoneInstructions").first.inner_text()
+    assert re.search(r"\b1\s?MB per file", instructions), instructions
+    book = openpyxl.Workbook()
+    book.active.title = "Enterprise"
+    book.active["XFD1048576"] = "x"
+    bomb = tmp_path / "Enterprise.xlsx"
+    book.save(bomb)
+    page.locator("input[type=file]").first.set_input_files(str(bomb))
+    page.get_by_text("发现 1 处问题").first.wait_for()
+    assert page.get_by_role("button", name="导入").count() == 0
+    page.goto(app_url + "/")
+    page.get_by_text("党组织覆盖率").first.wait_for()

@@ -48,3 +48,16 @@ def test_dockerfile_copies_every_package_the_app_imports():
     for package in ("graph", "loaders", "queries", "app_pages", "data"):
         assert f"COPY {package} " in dockerfile
     assert "app.py" in dockerfile and "streamlit" in dockerfile
+
+
+def test_neo4j_refuses_file_urls_and_caps_transaction_memory_like_the_test_server():
+    """Issue #11: LOAD CSV FROM 'file:///proc/…/environ' printed the password; a query ran the heap out."""
+    env = compose()["services"]["neo4j"]["environment"]
+    assert env["NEO4J_dbms_security_allow__csv__import__from__file__urls"] == "false"
+    assert re.fullmatch(r"\d+[mg]", env["NEO4J_db_memory_transaction_max"])
+    assert re.fullmatch(r"\d+[mg]", env["NEO4J_dbms_memory_transaction_total_max"])
+    assert not any(":/import" in v or ":/var/lib/neo4j/import" in v
+                   for v in compose()["services"]["neo4j"].get("volumes", []))
+    server = (ROOT / "ci" / "neo4j" / "src" / "main" / "java" / "chaingraph" / "TestServer.java").read_text()
+    assert "GraphDatabaseSettings.allow_file_urls, false" in server
+    assert "GraphDatabaseSettings.memory_transaction_max_size" in server

@@ -104,11 +104,12 @@ def test_strings_and_comments_do_not_cause_false_refusals(bundled_store):
     assert run_console(bundled_store, text).rows == [{"name": "晶澳"}]
 
 
-def test_read_only_catalogue_calls_are_allowed(bundled_store):
+def test_catalogue_calls_are_refused_too(bundled_store):
+    """The console refuses CALL of anything (issue #11): even the catalogue procedures."""
     text = "CALL db.labels() YIELD label RETURN label" if bundled_store.backend == "neo4j" \
         else "CALL show_tables() RETURN name"
-    rows = run_console(bundled_store, text).rows
-    assert any("Enterprise" in str(r) for r in rows)
+    with pytest.raises(ConsoleRefused, match="CALL"):
+        run_console(bundled_store, text)
 
 
 def test_row_cap(bundled_store):

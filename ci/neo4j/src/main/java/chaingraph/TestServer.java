@@ -10,6 +10,7 @@ import org.neo4j.harness.Neo4jBuilders;
 
 /**
  * Starts an in-process Neo4j Community server with Bolt on 127.0.0.1:PORT (auth off) until killed.
+ * File URLs in LOAD CSV are off and each transaction's memory is capped (as in docker-compose.yml).
  * Arguments: PORT [WORK_DIR [DATA_DIR]]; a DATA_DIR keeps the database across restarts (fault tests).
  */
 public final class TestServer {
@@ -26,6 +27,12 @@ public final class TestServer {
                 .withConfig(HttpConnector.enabled, false)
                 .withConfig(GraphDatabaseSettings.auth_enabled, false)
                 .withConfig(GraphDatabaseSettings.transaction_timeout, java.time.Duration.ofSeconds(120))
+                // The console's Cypher must not read the host's files (LOAD CSV FROM 'file:///proc/…'),
+                // nor run the server out of heap: each transaction is capped (a query over it fails, and
+                // the failure is not transient, so nothing retries it).
+                .withConfig(GraphDatabaseSettings.allow_file_urls, false)
+                .withConfig(GraphDatabaseSettings.memory_transaction_max_size, 256L * 1024 * 1024)
+                .withConfig(GraphDatabaseSettings.memory_transaction_global_max_size, 1024L * 1024 * 1024)
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("NEO4J_URI=" + server.boltURI());
