@@ -331,10 +331,17 @@ def test_leads_through_products_match_the_reference_and_print_paths(loaded):
     assert [r["lead"] for r in top] == ranked[:3]
 
 
-def test_gaps_over_every_chain_and_gap_leads_are_explained(loaded):
+def test_gaps_over_every_chain_cover_the_industries_of_the_zone(loaded):
+    """Without chains: every segment-less chain an in-zone firm is in, each by its firms' products."""
     store, src, zone = loaded
     table = run(store, "gaps").table
-    assert len(table) and ("ind:" + INDUSTRY) in set(table["chain"])
+    chains = sorted(c for c, firms in src.in_chain.items() if firms & set(zone))
+    assert sorted(set(table["chain"])) == [c for c in chains if reference_product_gaps(src, industry_products(src, c), set(zone))]
+    for chain in chains:
+        got = {r["segment"]: (r["status"], r["in_zone_firms"], r["candidates"], r["strong_neighbours"], r["score"])
+               for r in table[table["chain"] == chain].to_dict("records")}
+        assert got == reference_product_gaps(src, industry_products(src, chain), set(zone)), chain
+    assert list(table["score"]) == sorted(table["score"], reverse=True)
 
 
 # --- names, bad values and empty answers (CLI, embedded) ------------------------------------------------
