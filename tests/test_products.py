@@ -462,3 +462,38 @@ def test_a_firm_is_in_the_segment_that_includes_what_it_makes(store, tmp_path):
     assert set(from_product["path"]) == {"汽车 的上游材料 铝材；甲铝业 造 铝材", "汽车 的上游材料 铝材；乙材料 造 铝材"}
     leads = run(store, "leads").extra["rows"]
     assert [(r["lead"], r["score"], r["ties"]) for r in leads] == [("o1", 1.0, 2)]
+
+
+# --- the app on real data ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app_data(subset, tmp_path_factory):
+    folder, _, _, ours = subset
+    data = tmp_path_factory.mktemp("app") / "data"
+    with EmbeddedStore(data) as store:
+        _load(store, folder, data.parent / "rejects", ours)
+    return data
+
+
+@pytest.mark.parametrize("page,query", [("panorama", {"chain": "ind:" + INDUSTRY}), ("gaps", {}), ("leads", {}),
+                                        ("overview", {}), ("explore", {"node": "co:002594"})])
+def test_app_pages_on_chainkg_with_a_zone(app_data, tmp_path, monkeypatch, page, query):
+    """Pages that assumed the bundled data's shape (alliances, segments) answer on ChainKG."""
+    from streamlit.testing.v1 import AppTest
+    shutil.copytree(app_data, tmp_path / "data")        # each app run opens (and may lock) its own copy
+    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHAINGRAPH_AUTOLOAD", "0")
+    monkeypatch.setenv("CHAINGRAPH_DEFAULT_PAGE", page)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    try:
+        assert not at.exception, [e.message for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        if page in ("panorama", "gaps", "leads"):
+            assert len(at.dataframe[0].value) > 0
+    finally:
+        from app_pages.common import _store
+        _store.clear()
