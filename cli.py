@@ -305,7 +305,7 @@ def bench(args):
     bench_main(list(args))
 
 
-from cli_zone import zone  # noqa: E402  (the zone subcommands live in their own module)
+from loaders.zone_cli import zone  # noqa: E402  (the zone subcommands live in their own module)
 
 main.add_command(zone)
 
