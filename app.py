@@ -3,11 +3,13 @@ import os
 
 import streamlit as st
 
+from app_pages.chrome_zh import chinese_chrome
 from app_pages.common import store_trouble
 from app_pages.nav import build_pages
 from graph.store import StoreError
 
 st.set_page_config(page_title="ChainGraph 产业链图谱", layout="wide")
+chinese_chrome()
 navigation = st.navigation(build_pages(os.environ.get("CHAINGRAPH_DEFAULT_PAGE", "overview")))
 try:
     navigation.run()

@@ -35,16 +35,50 @@ def fail(message: str, code: int) -> None:
 
 
 def emit(rows: list[dict], fmt: str) -> None:
-    """Print rows as an aligned table, JSON or CSV."""
+    """Print rows as an aligned table (fits the terminal, CJK aligned), strict JSON or CSV."""
+    from cli_output import dumps, table
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        click.echo(dumps(rows))
         return
     import pandas as pd
     frame = pd.DataFrame(rows, dtype=object)
-    if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+    if fmt == "csv":   # formula-safe: text cells starting with = + - @ get a leading ' (spreadsheet_safe)
+        from loaders.spreadsheet_safe import safe_frame
+        click.echo(safe_frame(frame).to_csv(index=False), nl=False)
     else:
-        click.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
+        click.echo(table(rows))
+
+
+def emit_result(name: str, result, fmt: str) -> None:
+    """One analysis: its rows, the extra tables that belong to it (what_if's leads_changed) and,
+    when a cap cut the answer, how many rows are not shown — in every format."""
+    from cli_output import dumps, table
+    rows = result.table.to_dict("records")
+    sections = {key: result.extra[key].to_dict("records") for key in result.sections}
+    info = {k: v for k, v in result.extra.items()
+            if (v is None or isinstance(v, (bool, int, float, str))) and k not in sections}
+    note = ""
+    if info.get("truncated"):   # total None: a capped part whose full size is not counted
+        total, cap = info.get("total"), info.get("cap")
+        note = (f"另有 {total - len(rows)} 条未显示（每个方向最多 {cap} 条）/ {total - len(rows)} more not shown "
+                f"(cap {cap} per direction)" if total is not None else
+                f"已达上限（每个方向最多 {cap} 条），更多未显示 / cap {cap} per direction reached: more not shown")
+    if fmt == "json":
+        click.echo(dumps({"analysis": name, "rows": rows, **sections, **info}))
+        return
+    if fmt == "csv":
+        emit(rows, fmt)
+        for key, section in sections.items():   # CSV holds one table: the others go to stderr
+            click.echo(f"({key}: {len(section)} rows, see --format json / 见 JSON 输出)", err=True)
+        if note:
+            click.echo(note, err=True)
+        return
+    click.echo(table(rows))
+    for key, section in sections.items():
+        click.echo(f"\n{key}:")
+        click.echo(table(section))
+    if note:
+        click.echo(note)
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
@@ -231,7 +265,11 @@ def query(obj: Context, name, params, list_, fmt):
     """Run a named analysis from the query library. 分析"""
     from queries import registry
     if list_ or not name:
-        emit([{"name": q.name, "params": ", ".join(f"{p}={d!r}" for p, d in q.params.items()),
+        if fmt == "table":
+            from cli_output import analyses_text
+            click.echo(analyses_text(registry.all_queries()))
+            return
+        emit([{"name": q.name, "title_zh": q.title_zh, "params": ", ".join(f"{p}={d!r}" for p, d in q.params.items()),
                "description": q.description} for q in registry.all_queries()], fmt)
         return
     try:
@@ -244,13 +282,15 @@ def query(obj: Context, name, params, list_, fmt):
             result = spec.run(store, **kwargs)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
+<<<<<<< HEAD
         except (KeyError, ValueError, TypeError) as exc:    # the user's input: unknown id or name, out of range…
+=======
+        except (KeyError, TypeError) as exc:    # a bad value: unknown id, out of range…
+>>>>>>> main
             fail(str(exc).strip("'\""), EXIT_INVALID)
-    emit(result.table.to_dict("records"), fmt)
+    emit_result(name, result, fmt)
     if result.table.empty and result.extra.get("why_empty"):
         click.echo(f"(no rows) {result.extra['why_empty']}", err=True)
-    if result.extra.get("truncated"):
-        click.echo("(cap reached: more nodes not shown / 已达上限，更多未显示)", err=True)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -10,6 +11,19 @@ from graph import open_store
 from graph.store import Store, StoreError, redact
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "ordos_hightech"
+
+
+# Every ASCII character Markdown (and Streamlit's extensions: :emoji:, :red[…], $math$) gives a
+# meaning to; a backslash before each makes it literal (CommonMark allows it before any punctuation).
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^])")
+
+
+def md(value) -> str:
+    """Data (a name, a file name, an error about user input) as literal text inside Markdown: a name
+    like ``![t](http://host/x.png)`` or ``<img onerror=…>`` is shown, never rendered or fetched.
+    Every st.markdown / caption / subheader / write / info / warning / error / success text and
+    widget label that holds data goes through this."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
 def tr(zh: str, en: str) -> str:
@@ -47,7 +61,7 @@ def get_store() -> Store | None:
 
 
 def store_trouble(exc: Exception) -> None:
-    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + redact(str(exc)))
+    st.error(tr("无法连接图数据库：", "Cannot reach the graph store: ") + md(redact(str(exc))))
     if st.button(tr("重试", "Retry"), key="store_retry"):
         _store.clear()
         st.cache_data.clear()
@@ -58,22 +72,76 @@ def store_trouble(exc: Exception) -> None:
 COLUMNS_ZH = {
     "metric": "指标代码", "value": "数值", "position": "顺序", "segment": "环节编号", "name": "名称", "stage": "位置",
     "in_zone_firms": "园区企业数", "key_firms": "链主/龙头", "out_of_zone_firms": "园外企业数", "projects": "项目数",
-    "investment": "投资(亿元)", "institutes": "科研机构", "status": "状态", "status_en": "status",
+    "investment": "投资(亿元)", "institutes": "科研机构", "status": "状态",
     "chain": "产业链编号", "chain_name": "产业链", "upstream": "上游", "downstream": "下游",
     "strong_neighbours": "依赖它的强环节", "candidates": "园外候选", "score": "优先级/得分", "reason_zh": "原因",
-    "reason_en": "reason", "rank": "排名", "lead": "线索编号", "region": "地区", "segments": "所在环节", "gap": "补链",
-    "ties": "关系数", "partners": "园区伙伴", "explanation_zh": "得分说明", "explanation_en": "explanation",
-    "paths": "关系路径", "direction": "方向", "type": "关系类型", "label": "类型", "label_zh": "类型(中文)",
+    "rank": "排名", "lead": "线索编号", "region": "地区", "segments": "所在环节", "gap": "补链",
+    "ties": "关系数", "partners": "园区伙伴", "explanation_zh": "得分说明",
+    "paths": "关系路径", "direction": "方向", "type": "关系类型", "label": "类型",
     "basis": "依据", "match": "匹配度", "id": "编号", "distance": "距离", "in_zone": "园区内", "path": "路径", "from": "起点",
     "property": "属性", "kind": "类别", "rows": "行数", "created": "新建", "updated": "更新", "file": "文件",
     "row": "行", "column": "列", "reason": "原因",
 }
 
 
+# Values that are codes rather than data: shown in the user's language.
+DIRECTION_ZH = {"out": "出", "in": "入", "up": "上游", "down": "下游", "both": "双向"}
+BASIS_ZH = {"recorded": "记录", "inferred": "推断"}
+
+
+def multiselect(label: str, options, **kwargs):
+    """st.multiselect in the user's language: Streamlit's own "Choose options" and "Select all" are
+    English, so the placeholder is given and "select all" offered only in English."""
+    kwargs.setdefault("placeholder", tr("请选择（可多选）", "Choose options"))
+    kwargs.setdefault("select_all", english())
+    return st.multiselect(label, options, **kwargs)
+
+
+def english() -> bool:
+    return st.session_state.get("lang") == "en"
+
+
+def yes_no(value):
+    """Booleans as a planner reads them (是/否 or yes/no); anything else unchanged."""
+    if isinstance(value, bool):
+        return tr("是", "yes") if value else tr("否", "no")
+    return value
+
+
+def label_name(label: str) -> str:
+    """A node label or relationship type in the user's language (the schema registry's Chinese names)."""
+    from graph import schema
+    if english():
+        return label
+    item = schema.LABELS.get(label) or schema.RELS.get(label)
+    return item.zh if item else label
+
+
+def _other_language(column: str, columns: set[str]) -> bool:
+    """A column meant for the other language: ``x_en`` in Chinese; ``x_zh`` (and the overview's 指标) in
+    English; in Chinese also ``label_zh``, whose twin ``label`` is shown in Chinese anyway, and the
+    overview's English metric codes beside their Chinese names."""
+    if english():
+        return column.endswith("_zh") or (column == "指标" and "metric" in columns) or \
+            (column == "中文名" and "property" in columns)
+    return column.endswith("_en") or column == "label_zh" or (column == "metric" and "指标" in columns) or \
+        (column == "property" and "中文名" in columns)
+
+
 def localise(frame):
-    """The table with Chinese column names, unless the user chose English."""
-    if st.session_state.get("lang") == "en":
+    """A table as the user reads it: one language only.  In Chinese, column names from COLUMNS_ZH, the
+    English twins of columns dropped (status_en, reason_en …), codes (labels, relationship types,
+    directions) and booleans in Chinese; in English, the Chinese twins dropped."""
+    frame = frame.drop(columns=[c for c in frame.columns if _other_language(c, set(frame.columns))])
+    for column in frame.columns:
+        if frame[column].dtype == bool or frame[column].map(lambda v: isinstance(v, bool)).any():
+            frame[column] = frame[column].map(yes_no)
+    if english():
         return frame
+    for column, names in (("label", None), ("type", None), ("direction", DIRECTION_ZH), ("basis", BASIS_ZH)):
+        if column in frame.columns:
+            frame[column] = frame[column].map(lambda v: (names or {}).get(v, v) if names else
+                                              (label_name(v) if isinstance(v, str) else v))
     return frame.rename(columns={c: COLUMNS_ZH[c] for c in frame.columns if c in COLUMNS_ZH})
 
 
@@ -82,8 +150,14 @@ def data_changed() -> None:
     st.cache_data.clear()
 
 
+def store_key() -> str:
+    """Which store the cached answers belong to: a process normally has one, but a cache keyed on the
+    backend alone would hand one data folder's answers to another (tests, a changed environment)."""
+    return "|".join((backend(), os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"), os.environ.get("NEO4J_URI", "")))
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(backend_name: str, name: str, frozen: tuple):
+def _cached(store: str, name: str, frozen: tuple):
     from queries import registry
     store = get_store()
     return registry.get(name).run(store, **dict((k, list(v) if isinstance(v, tuple) else v) for k, v in frozen))
@@ -92,7 +166,7 @@ def _cached(backend_name: str, name: str, frozen: tuple):
 def cached_query(name: str, **params):
     """Run a library query through Streamlit's cache (cleared after every import)."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-    return _cached(backend(), name, frozen)
+    return _cached(store_key(), name, frozen)
 
 
 def why_empty(result) -> None:
@@ -100,4 +174,4 @@ def why_empty(result) -> None:
     reason = result.extra.get("why_empty")
     if result.table.empty and reason:
         zh, _, en = reason.partition(" / ")
-        st.info(tr(zh, en or zh))
+        st.info(md(tr(zh, en or zh)))

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import get_store, tr
+from app_pages.common import get_store, md, tr
 from graph.store import StoreError, redact
 from queries.console import ConsoleRefused, graph_from_rows, run_console
 from queries.examples import EXAMPLES
@@ -51,16 +51,16 @@ def page() -> None:
     try:
         params = json.loads(params_text or "{}")
     except json.JSONDecodeError as exc:
-        st.error(tr("参数不是合法的 JSON：", "Parameters are not valid JSON: ") + str(exc))
+        st.error(tr("参数不是合法的 JSON：", "Parameters are not valid JSON: ") + md(exc))
         return
     try:
         result = run_console(store, text, params, row_cap=row_cap, timeout=timeout, memory_mb=memory_mb,
                              result_mb=result_mb)
     except ConsoleRefused as exc:
-        st.error(tr("已拒绝：", "Refused: ") + str(exc))
+        st.error(tr("已拒绝：", "Refused: ") + md(exc))
         return
     except StoreError as exc:
-        st.error(tr("查询失败：", "Query failed: ") + redact(str(exc)))
+        st.error(tr("查询失败：", "Query failed: ") + md(redact(str(exc))))
         return
     table = pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in result.rows], columns=result.columns)
     st.dataframe(table, width="stretch")

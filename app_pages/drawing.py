@@ -9,6 +9,8 @@ to Python); pyvis writes the standalone interactive HTML export; matplotlib the 
 """
 from __future__ import annotations
 
+import hashlib
+import html
 import io
 import math
 
@@ -18,7 +20,7 @@ from graph import schema
 from queries.registry import Subgraph
 
 COLOURS = {"Alliance": "#c0392b", "Chain": "#8e44ad", "Segment": "#2980b9", "Enterprise": "#27ae60",
-           "PartyOrg": "#e74c3c", "Institute": "#f39c12", "TalentStation": "#d35400", "Project": "#16a085",
+           "PartyOrg": "#e84393", "Institute": "#f39c12", "TalentStation": "#d35400", "Project": "#16a085",
            "Demand": "#7f8c8d", "Product": "#2c3e50"}
 STATUS_COLOURS = {"缺": "#e74c3c", "弱": "#f1c40f", "强": "#27ae60"}
 OUT_OF_ZONE = "#95a5a6"
@@ -144,10 +146,13 @@ def radial_positions(graph: Subgraph, centres: list[str], gap: float = 40.0) -> 
 
 
 def cytoscape_elements(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> dict:
+    """Nodes and edges as Cytoscape data, labels and types in the user's language.  Drawing attributes
+    start with "_", which the component's info panel does not list (a click shows the node, not its colour)."""
+    from app_pages.common import label_name
     nodes = []
     for node_id, node in graph.nodes.items():
-        data = {"id": node_id, "label": node["label"], "name": node.get("name") or node_id,
-                "colour": colour(node), "size": 18 + 4 * min(int(node.get("firms") or 0), 10)}
+        data = {"id": node_id, "label": label_name(node["label"]), "name": node.get("name") or node_id,
+                "_colour": colour(node), "_size": 18 + 4 * min(int(node.get("firms") or 0), 10)}
         entry = {"data": data}
         if node_id in positions:
             x, y = positions[node_id]
@@ -157,44 +162,61 @@ def cytoscape_elements(graph: Subgraph, positions: dict[str, tuple[float, float]
     prefix = "e"
     while any(n.startswith(prefix) for n in graph.nodes):
         prefix = "_" + prefix
-    edges = [{"data": {"id": f"{prefix}{i}", "source": e["from"], "target": e["to"], "label": e["type"]}}
+    edges = [{"data": {"id": f"{prefix}{i}", "source": e["from"], "target": e["to"], "label": label_name(e["type"])}}
              for i, e in enumerate(graph.edges) if e["from"] in graph.nodes and e["to"] in graph.nodes]
     return {"nodes": nodes, "edges": edges}
 
 
 def legend_html(labels: set[str]) -> str:
+    from app_pages.common import label_name
     items = [f'<span style="display:inline-block;margin-right:12px"><span style="display:inline-block;width:12px;'
-             f'height:12px;border-radius:6px;background:{COLOURS[l]};margin-right:4px"></span>{schema.LABELS[l].zh} {l}</span>'
+             f'height:12px;border-radius:6px;background:{COLOURS[l]};margin-right:4px"></span>{label_name(l)}</span>'
              for l in sorted(labels) if l in COLOURS]
     return "".join(items)
 
 
 def pyvis_html(graph: Subgraph, positions: dict[str, tuple[float, float]], physics: bool = False) -> str:
-    """A standalone interactive HTML page (vis-network inlined: it works offline)."""
+    """A standalone interactive HTML page (vis-network inlined: it works offline).  Data reaches it as
+    JSON (pyvis's tojson escapes < > & ' there); a title can be shown as HTML, so it is escaped."""
     from pyvis.network import Network
     net = Network(height="750px", width="100%", directed=True, cdn_resources="in_line")
     for node_id, node in graph.nodes.items():
         x, y = positions.get(node_id, (0, 0))
-        net.add_node(node_id, label=node.get("name") or node_id, title=f"{node['label']} {node_id}",
+        net.add_node(node_id, label=node.get("name") or node_id, title=html.escape(f"{node['label']} {node_id}"),
                      color=colour(node), x=x, y=y, physics=physics)
     for e in graph.edges:
         if e["from"] in graph.nodes and e["to"] in graph.nodes:
-            net.add_edge(e["from"], e["to"], title=e["type"], label=e["type"])
+            net.add_edge(e["from"], e["to"], title=html.escape(e["type"]), label=e["type"])
     net.toggle_physics(physics)
-    html = net.generate_html()
     # pyvis adds bootstrap from a CDN even when vis-network is inlined: drop it so the page is offline.
-    return "\n".join(line for line in html.splitlines() if "cdn.jsdelivr.net/npm/bootstrap" not in line)
+    # split("\n"), not splitlines(): vis-network's JS holds U+0085 inside string literals, which
+    # splitlines() would turn into line breaks (a blank page: "Invalid or unexpected token").
+    page = net.generate_html()
+    return "\n".join(line for line in page.split("\n") if "cdn.jsdelivr.net/npm/bootstrap" not in line)
+
+
+def cjk_font() -> str:
+    """A font family with Chinese glyphs (Noto CJK from fonts-noto-cjk), or matplotlib's default."""
+    from matplotlib import font_manager
+    cjk = sorted(f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name or "Noto Sans SC" in f.name)
+    return cjk[0] if cjk else "sans-serif"
 
 
 def png_bytes(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> bytes:
     """A static picture of the view (matplotlib, CJK font when the machine has one)."""
+    import matplotlib.pyplot as plt
+    fig = png_figure(graph, positions)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def png_figure(graph: Subgraph, positions: dict[str, tuple[float, float]]):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib import font_manager
-    cjk = [f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name or "Noto Sans SC" in f.name]
-    if cjk:
-        plt.rcParams["font.family"] = cjk[0]
+    font = cjk_font()
     g = nx.DiGraph()
     g.add_nodes_from(graph.nodes)
     g.add_edges_from((e["from"], e["to"]) for e in graph.edges if e["from"] in graph.nodes and e["to"] in graph.nodes)
@@ -202,33 +224,36 @@ def png_bytes(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> byt
     fig, ax = plt.subplots(figsize=(12, 8), dpi=110)
     nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.4, arrows=True, arrowsize=8)
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=160, node_color=[colour(graph.nodes[n]) for n in g])
-    nx.draw_networkx_labels(g, pos, ax=ax, font_size=7,
+    # font_family explicitly: draw_networkx_labels defaults to "sans-serif", which would override
+    # rcParams and draw every Chinese character as a box.
+    nx.draw_networkx_labels(g, pos, ax=ax, font_size=7, font_family=font,
                             labels={n: (graph.nodes[n].get("name") or n)[:14] for n in g})
     ax.axis("off")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return fig
 
 
 def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str, height: int = 560,
          expand: bool = False, physics: bool = False):
     """Draw in the page with streamlit-cytoscape; returns its event (a click or an expand request)."""
     from streamlit_cytoscape import EdgeStyle, NodeStyle, streamlit_cytoscape
+    from app_pages.common import label_name
     labels = {n["label"] for n in graph.nodes.values()}
     types = {e["type"] for e in graph.edges}
     # Labels too small to read are not painted (they appear on zooming in); large views also get straight,
     # uncaptioned edges.  Together about 0.5 s less to the first paint of 1,000 nodes here (noisy machine).
     small = {"min-zoomed-font-size": 7}
-    node_styles = [NodeStyle(label, color=COLOURS.get(label), caption="name",
-                             custom_styles={"background-color": "data(colour)", "width": "data(size)",
-                                            "height": "data(size)", "font-size": 11, **small})
+    node_styles = [NodeStyle(label_name(label), color=COLOURS.get(label), caption="name",
+                             custom_styles={"background-color": "data(_colour)", "width": "data(_size)",
+                                            "height": "data(_size)", "font-size": 11, **small})
                    for label in sorted(labels)]
     large = len(graph.nodes) > SPRING_MAX
-    edge_styles = [EdgeStyle(t, caption=None if large else "label", directed=True, curve_style="straight" if large else None,
+    edge_styles = [EdgeStyle(label_name(t), caption=None if large else "label", directed=True, curve_style="straight" if large else None,
                              custom_styles={"font-size": 8, **small}) for t in sorted(types)]
     layout = ({"name": "cose", "animate": False, "fit": True, "padding": 20} if physics
               else {"name": "preset", "fit": True, "padding": 20, "animate": False})
+    # The component re-runs its layout (and so re-fits the view) only when the layout changes: naming the
+    # drawn nodes in it makes every new view — an expand, a filter — fit the canvas again.
+    layout["view"] = hashlib.sha1("\n".join(sorted(graph.nodes)).encode("utf-8")).hexdigest()[:12]
     return streamlit_cytoscape(cytoscape_elements(graph, positions), layout=layout, node_styles=node_styles,
                                edge_styles=edge_styles, key=key, height=height,
                                node_actions=["expand"] if expand else [])

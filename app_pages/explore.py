@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing, nav
-from app_pages.common import localise, cached_query, get_store, tr
+from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name, md
 from graph import schema
 from queries.registry import Subgraph
 
@@ -28,7 +28,7 @@ def page() -> None:
     if catalogue.extra["complete"]:
         # Small enough to send to the browser: the select box filters as the user types.
         table = catalogue.table
-        labels = dict(zip(table["id"], table["name"] + " · " + table["label_zh"]))
+        labels = dict(zip(table["id"], table["name"] + " · " + table["label"].map(label_name)))
         choice = st.selectbox(tr("搜索（输入名称片段，任意类型）", "Search (type a name fragment, any label)"),
                               list(table["id"]), index=None, format_func=labels.get, key="explore_typeahead",
                               placeholder=tr("输入以筛选…", "Type to filter…"))
@@ -44,17 +44,17 @@ def page() -> None:
             st.info(tr("没有匹配的节点。", "No match."))
         else:
             options = list(hits["id"])
-            labels = dict(zip(hits["id"], hits["name"] + " · " + hits["label_zh"]))
+            labels = dict(zip(hits["id"], hits["name"] + " · " + hits["label"].map(label_name)))
             choice = st.selectbox(tr("候选", "Suggestions"), options, format_func=labels.get, key="explore_pick")
             if st.button(tr("查看", "Show"), key="explore_show"):
                 st.session_state["explore_ids"] = [choice]
     ids = st.session_state["explore_ids"]
     with st.sidebar:
         st.subheader(tr("视图", "View"))
-        label_filter = st.multiselect(tr("节点类型", "Labels"), [n.name for n in schema.NODE_LABELS],
-                                      default=_list_param("labels"), format_func=lambda l: f"{schema.LABELS[l].zh} {l}")
-        rel_filter = st.multiselect(tr("关系类型", "Relationship types"), [r.name for r in schema.REL_TYPES],
-                                    default=_list_param("types"), format_func=lambda r: f"{schema.RELS[r].zh} {r}")
+        label_filter = multiselect(tr("节点类型", "Labels"), [n.name for n in schema.NODE_LABELS],
+                                      default=_list_param("labels"), format_func=label_name)
+        rel_filter = multiselect(tr("关系类型", "Relationship types"), [r.name for r in schema.REL_TYPES],
+                                    default=_list_param("types"), format_func=label_name)
         depth = st.radio(tr("深度", "Depth"), [1, 2], index=1 if st.query_params.get("depth") == "2" else 0,
                          horizontal=True)
         cap = st.number_input(tr("最多显示节点", "Max nodes drawn"), 10, 3000, int(st.query_params.get("cap", DEFAULT_CAP)))
@@ -73,7 +73,7 @@ def page() -> None:
     try:
         graph, cut = build_view(ids, depth, label_filter, rel_filter, int(cap))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     if cut:
         st.warning(tr(f"还有 {cut} 个邻居未显示（上限 {int(cap)}）。", f"{cut} more not shown (cap {int(cap)})."))

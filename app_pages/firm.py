@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import cached_query, get_store, tr
+from app_pages.common import cached_query, get_store, md, tr
 
 FIRM_LINKED = {"supplier", "customer", "parent", "subsidiary", "supplier_inferred", "customer_inferred", "lead"}
 
@@ -46,14 +46,14 @@ def page() -> None:
     try:
         result = cached_query("firm", id=chosen, cap=50)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     me, table = result.extra["firm"], result.table
-    st.subheader(me["name"])
-    st.caption((tr("园区内企业", "In the zone") if me["in_zone"] else tr("园区外企业", "Outside the zone")) + f" · {me['id']}")
+    st.subheader(md(me["name"]))
+    st.caption((tr("园区内企业", "In the zone") if me["in_zone"] else tr("园区外企业", "Outside the zone")) + f" · {md(me['id'])}")
     details = cached_query("node", id=me["id"]).table
     with st.expander(tr("基本信息", "Details"), expanded=False):
-        shown = details.assign(value=details["value"].map(_yes_no))
+        shown = details.assign(value=details["value"].map(lambda v: str(_yes_no(v))))
         st.dataframe(shown[["中文名" if st.session_state.get("lang") != "en" else "property", "value"]]
                      .rename(columns={"中文名": "属性", "value": tr("值", "value"), "property": "property"}),
                      hide_index=True, width="stretch")
@@ -66,12 +66,11 @@ def page() -> None:
         st.markdown(f"**{en if english else zh}**（{len(rows) + hidden}）")
         frame = rows[["name", "in_zone", "detail_en" if english else "detail_zh"]].copy()
         frame["in_zone"] = frame["in_zone"].map(_yes_no)
-        column_config = {"name": tr("名称", "Name"), "in_zone": tr("园区内", "In zone"),
-                         "detail_en" if english else "detail_zh": tr("说明", "Detail")}
+        frame.columns = [tr("名称", "Name"), tr("园区内", "In zone"), tr("说明", "Detail")]
+        column_config = {}
         if section in FIRM_LINKED:
-            frame["profile"] = [firm_link(i) for i in rows["id"]]
-            column_config["profile"] = st.column_config.LinkColumn(tr("画像", "Profile"),
-                                                                   display_text=tr("打开画像", "Open"))
+            frame[tr("画像", "Profile")] = [firm_link(i) for i in rows["id"]]
+            column_config[tr("画像", "Profile")] = st.column_config.LinkColumn(display_text=tr("打开画像", "Open"))
         st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
         if hidden:
             st.caption(tr(f"另有 {hidden} 条未显示", f"{hidden} more not shown"))

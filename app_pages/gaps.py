@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr, why_empty
+from app_pages.common import localise, cached_query, get_store, tr, why_empty, multiselect, md
 
 
 def page() -> None:
@@ -15,7 +15,7 @@ def page() -> None:
         return
     chains = cached_query("chains").table
     names = dict(zip(chains["id"], chains["name"]))
-    chosen = st.multiselect(tr("产业链（不选＝全部）", "Chains (none = all)"), list(names), format_func=names.get)
+    chosen = multiselect(tr("产业链（不选＝全部）", "Chains (none = all)"), list(names), format_func=names.get)
     threshold = st.number_input(tr("弱链阈值", "Weak below"), 1, 50, 2)
     result = cached_query("gaps", chains=chosen, weak_threshold=int(threshold))
     why_empty(result)
@@ -33,7 +33,7 @@ def page() -> None:
         st.info(tr("选中一行查看可补链的招商线索。", "Select a row to see the leads that would fill it."))
         return
     gap = table.iloc[rows[0]]
-    st.subheader(tr(f"补链线索：{gap['name']}", f"Leads for {gap['name']}"))
+    st.subheader(tr(f"补链线索：{md(gap['name'])}", f"Leads for {md(gap['name'])}"))
     if gap.get("kind") == "product":    # a chain given as products: who makes the missing product
         makers = cached_query("product_makers", product=gap["segment"]).table
         st.dataframe(localise(makers), hide_index=True, width="stretch")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import localise, data_changed, get_store, tr
+from app_pages.chrome_zh import uploader_instructions
+from app_pages.common import localise, data_changed, get_store, tr, label_name, md
 from loaders.limits import limit
 from loaders.load import load_paths, validate_paths
 from loaders.problems import LoadRejected, per_file
@@ -37,7 +38,7 @@ def page() -> None:
     store = get_store()
     if store is None:
         return
-    st.caption(tr("文件名即标签或关系类型（如 企业.csv、SUPPLIES.xlsx）；其他格式请附映射文件。",
+    st.caption(tr("文件名即标签或关系类型（如 企业.csv、供应.xlsx）；其他格式请附映射文件。",
                   "Name files after a label or relationship type (企业.csv, SUPPLIES.xlsx); other layouts need a mapping."))
     max_mb = upload_limit_mb()
     # The widget refuses bigger files before they are sent (it counts whole MB: the exact limit is
@@ -46,16 +47,18 @@ def page() -> None:
                                max_upload_size=max(1, math.ceil(max_mb)))
     mapping = st.file_uploader(tr("映射文件（可选，YAML）", "Mapping (optional, YAML)"), type=["yaml", "yml"],
                                key="import_mapping", max_upload_size=max(1, math.ceil(limit("mapping_kb") / 1024)))
+    uploader_instructions("import_files", f"拖放文件到此处；单个文件上限 {max_mb:g} MB（CSV、TSV、XLSX、JSON Lines）")
+    uploader_instructions("import_mapping", f"拖放映射文件到此处；上限 {limit('mapping_kb'):g} KB（YAML）")
     skip_invalid = st.checkbox(tr("跳过无效行（其余照常导入）", "Skip invalid rows (load the rest)"), key="import_skip")
     if not uploads:
         return
     too_big = [u.name for u in uploads if u.size > max_mb * 1024 * 1024]
     if too_big:
-        st.error(tr(f"文件超过 {max_mb:g} MB 上限：", f"Over the {max_mb:g} MB limit: ") + "、".join(too_big))
+        st.error(tr(f"文件超过 {max_mb:g} MB 上限：", f"Over the {max_mb:g} MB limit: ") + md("、".join(too_big)))
         return
     if mapping is not None and mapping.size > limit("mapping_kb") * 1024:
         st.error(tr(f"映射文件超过 {limit('mapping_kb')} KB 上限：", f"Mapping over the {limit('mapping_kb')} KB limit: ")
-                 + mapping.name)
+                 + md(mapping.name))
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -74,7 +77,8 @@ def page() -> None:
                                        for p in per_file(problems)])), hide_index=True, width="stretch")
         else:
             st.success(tr("校验通过", "All rows valid"))
-        st.write(counts)
+        st.dataframe(pd.DataFrame([(label_name(k), v) for k, v in counts.items()],
+                                  columns=[tr("类型", "Label or type"), tr("行数", "Rows")]), hide_index=True)
         if problems and not skip_invalid:
             st.info(tr("修正问题后再导入，或勾选“跳过无效行”。", "Fix the problems, or tick 'skip invalid rows'."))
             return
@@ -88,11 +92,11 @@ def page() -> None:
             summary = load_paths(store, [folder], mapping=mapping_path, skip_invalid=skip_invalid,
                                  progress=progress, rejects_dir=folder / "rejects")
         except LoadRejected as exc:
-            st.error(str(exc))
+            st.error(md(exc))
             return
         data_changed()
         st.success(tr("导入完成", "Imported"))
         st.dataframe(localise(pd.DataFrame(summary.table())), hide_index=True, width="stretch")
         for path in summary.reject_files:
-            st.download_button(tr(f"下载被拒绝的行：{path.name}", f"Download rejected rows: {path.name}"),
+            st.download_button(tr(f"下载被拒绝的行：{md(path.name)}", f"Download rejected rows: {md(path.name)}"),
                                path.read_bytes(), file_name=path.name, mime="text/csv", key=f"rej-{path.name}")

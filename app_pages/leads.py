@@ -8,7 +8,8 @@ import streamlit as st
 
 from app_pages import drawing, nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr, why_empty
+from app_pages.common import localise, cached_query, get_store, tr, why_empty, multiselect, md
+from loaders.spreadsheet_safe import safe_frame
 from queries.leads import lead_graph
 from queries.product_leads import product_graph
 
@@ -17,10 +18,16 @@ TIE_LABELS = {"supply": ("供应", "supply"), "group": ("集团", "group"), "res
 
 
 def xlsx_bytes(table: pd.DataFrame) -> bytes:
+    """The leads as a workbook: text that a spreadsheet would run as a formula is written as text."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name="招商线索")
+        safe_frame(table).to_excel(writer, index=False, sheet_name="招商线索")
     return buf.getvalue()
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """The leads as CSV for Excel (BOM, formula-safe like xlsx_bytes)."""
+    return safe_frame(table).to_csv(index=False).encode("utf-8-sig")
 
 
 def page() -> None:
@@ -38,14 +45,14 @@ def page() -> None:
                            index=list(chain_names).index(params.get("chain", "")) if params.get("chain", "") in chain_names else 0)
     alliance = middle.selectbox(tr("联合体", "Alliance"), list(alliance_names), format_func=alliance_names.get)
     segment = right.text_input(tr("缺口环节（编号或名称）", "Gap segment (id or name)"), params.get("segment", ""))
-    ties = st.multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
+    ties = multiselect(tr("关系类型", "Tie types"), list(TIE_LABELS), default=list(TIE_LABELS),
                           format_func=lambda t: tr(*TIE_LABELS[t]))
     min_score = st.slider(tr("最低分", "Minimum score"), 0.0, 20.0, 0.0, 0.5)
     try:
         result = cached_query("leads", chain=chain, segment=segment.strip(), alliance=alliance, tie_types=ties or list(TIE_LABELS),
                               min_score=float(min_score), limit=500)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(md(exc))
         return
     why_empty(result)
     table = result.table
@@ -59,18 +66,18 @@ def page() -> None:
     c1, c2 = st.columns(2)
     c1.download_button(tr("导出 XLSX", "Export XLSX"), xlsx_bytes(table), file_name="leads.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="leads_xlsx")
-    c2.download_button(tr("导出 CSV", "Export CSV"), table.to_csv(index=False).encode("utf-8-sig"),
+    c2.download_button(tr("导出 CSV", "Export CSV"), csv_bytes(table),
                        file_name="leads.csv", mime="text/csv", key="leads_csv")
     rows = event.selection.rows if event and event.selection else []
     if not rows and len(table):
         rows = [0]
     if rows:
         row = result.extra["rows"][rows[0]]
-        st.subheader(f"{row['rank']}. {row['name']} — {row['score']:g}")
-        st.write(row[explanation])
+        st.subheader(f"{row['rank']}. {md(row['name'])} — {row['score']:g}")
+        st.markdown(md(row[explanation]))
         st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": row["lead"]})
         for sentence in row["paths"].splitlines():
-            st.markdown(f"- {sentence}")
+            st.markdown(f"- {md(sentence)}")
         graph = lead_graph(row)
         graph.merge(product_graph(row))
         drawing.show(graph, drawing.spring_positions(graph), key=f"lead-{row['lead']}", height=320)

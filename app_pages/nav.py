@@ -14,11 +14,18 @@ ORDER = [("overview", "overview", "总览", "Overview"), ("panorama", "panorama"
 
 
 def build_pages(default: str = "overview") -> list:
-    """st.Page objects for every page; ``default`` (CHAINGRAPH_DEFAULT_PAGE) is the one "/" opens."""
+    """st.Page objects for every page; ``default`` (CHAINGRAPH_DEFAULT_PAGE) is the one "/" opens.
+    Streamlit serves the default page at "/" only, so it also gets a hidden twin at its own path:
+    /overview opens the overview instead of "Page not found"."""
     import importlib
     from app_pages.common import tr
     PAGES.clear()
+    twins = []
     for name, module, zh, en in ORDER:
         page = importlib.import_module(f"app_pages.{module}").page
-        PAGES[name] = st.Page(page, title=tr(zh, en), url_path=name, default=(name == default))
-    return list(PAGES.values())
+        if name == default:   # a page's identity is its url_path: the twin takes the name, "/" another
+            PAGES[name] = st.Page(page, title=tr(zh, en), url_path=f"{name}-start", default=True)
+            twins.append(st.Page(page, title=tr(zh, en), url_path=name, visibility="hidden"))
+        else:
+            PAGES[name] = st.Page(page, title=tr(zh, en), url_path=name)
+    return list(PAGES.values()) + twins

@@ -20,6 +20,14 @@ CARDS = [("chain_enterprises", "链上企业", "Chain enterprises"),
          ("rd_investment", "研发投入(亿元)", "R&D (100M CNY)")]
 
 
+def _coverage_help(values: dict) -> str:
+    """单独组建 and 联合组建 apart, as coverage is reported in practice."""
+    own, joint = values["chain_enterprises_with_party_org"], values["chain_enterprises_joint_org_only"]
+    return tr(f"单独组建党组织的链上企业 {own} 家；仅由联合党组织覆盖的 {joint} 家计入党的工作覆盖率。",
+              f"{own} chain enterprises with their own organisation (单独组建); {joint} covered only by a "
+              "joint branch (联合组建) count in party-work coverage.")
+
+
 def page() -> None:
     st.title(tr("总览", "Overview"))
     store = get_store()
@@ -31,7 +39,7 @@ def page() -> None:
     for i, (key, zh, en) in enumerate(CARDS):
         value = values[key]
         shown = f"{value:g}%" if key.endswith("_pct") else f"{value:g}"
-        columns[i % 4].metric(tr(zh, en), shown)
+        columns[i % 4].metric(tr(zh, en), shown, help=_coverage_help(values) if key == "party_org_coverage_pct" else None)
     st.subheader(tr("全部指标", "All figures"))
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
     alliances = registry.get("alliances").run(store).table
@@ -43,15 +51,21 @@ def page() -> None:
     with left:
         st.caption(tr("各联合体成员企业与党组织覆盖", "Members and party-organisation coverage by alliance"))
         st.bar_chart(alliances.rename(columns={"enterprises": tr("成员企业", "members"),
-                                               "with_party_org": tr("有党组织", "with party org")}),
-                     x="name", y=[tr("成员企业", "members"), tr("有党组织", "with party org")], stack=False)
+                                               "with_party_org": tr("有党组织", "with party org"),
+                                               "name": tr("联合体", "alliance")}),
+                     x=tr("联合体", "alliance"), y=[tr("成员企业", "members"), tr("有党组织", "with party org")],
+                     stack=False)
     with right:
         st.caption(tr("各产业链项目投资（亿元）", "Project investment by chain (100M CNY)"))
-        st.bar_chart(pipeline.groupby("chain", as_index=False)["investment"].sum(), x="chain", y="investment")
+        by_chain = pipeline.groupby("chain", as_index=False)["investment"].sum()
+        chain, money = tr("产业链", "chain"), tr("投资(亿元)", "investment (100M CNY)")
+        st.bar_chart(by_chain.rename(columns={"chain": chain, "investment": money}), x=chain, y=money)
     left, right = st.columns(2)
     with left:
         st.caption(tr("项目签约（按年）", "Projects signed by year"))
-        st.bar_chart(result.extra["projects_signed"], x="year", y="n")
+        year, count = tr("年份", "year"), tr("项目数", "projects")
+        st.bar_chart(result.extra["projects_signed"].rename(columns={"year": year, "n": count}), x=year, y=count)
     with right:
         st.caption(tr("诉求状态", "Demands by status"))
-        st.bar_chart(result.extra["demands"], x="status", y="n")
+        status, count = tr("状态", "status"), tr("诉求数", "demands")
+        st.bar_chart(result.extra["demands"].rename(columns={"status": status, "n": count}), x=status, y=count)

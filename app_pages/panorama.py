@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages import nav
 from app_pages.firm import firm_link
-from app_pages.common import localise, cached_query, get_store, tr, why_empty
+from app_pages.common import localise, cached_query, get_store, md, store_key, tr, why_empty
 
 
 def _lang() -> str:
@@ -18,7 +18,7 @@ ON_PAGE_WIDTH = 1000   # pixels: about the page's content width, so the picture 
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _cards_png(chain: str, weak_threshold: int, lang: str, width: int = 1440) -> bytes:
+def _cards_png(store: str, chain: str, weak_threshold: int, lang: str, width: int = 1440) -> bytes:
     from reports.panorama_cards import panorama_cards, png_bytes
     return png_bytes(panorama_cards(get_store(), chain, weak_threshold), lang, width=width)
 
@@ -57,9 +57,9 @@ def page() -> None:
     st.query_params["chain"] = chain
     threshold = st.number_input(tr("弱链阈值（园区企业少于）", "Weak below (in-zone firms)"), 1, 50, 2)
     result = cached_query("panorama", chain=chain, weak_threshold=int(threshold))
-    st.image(_cards_png(chain, int(threshold), _lang(), ON_PAGE_WIDTH), width="stretch")
+    st.image(_cards_png(store_key(), chain, int(threshold), _lang(), ON_PAGE_WIDTH), width="stretch")
     left, right = st.columns([1, 3])
-    left.download_button(tr("下载全景图 PNG", "Download panorama PNG"), _cards_png(chain, int(threshold), _lang()),
+    left.download_button(tr("下载全景图 PNG", "Download panorama PNG"), _cards_png(store_key(), chain, int(threshold), _lang()),
                          file_name=f"panorama-{chain}.png", mime="image/png")
     with right:
         _briefing_buttons(chain, int(threshold))
@@ -70,7 +70,7 @@ def page() -> None:
     st.dataframe(localise(result.table), hide_index=True, width="stretch")
     if result.extra["chain_support"]:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
-                   "、".join(result.extra["chain_support"]))
+                   md("、".join(result.extra["chain_support"])))
     segment = st.selectbox(tr("查看环节（缺链弱链与补链线索）", "Segment: its gap and the leads that would fill it"),
                            list(result.table["segment"]),
                            format_func=lambda s: result.table.set_index("segment").loc[s, "name"])
@@ -85,11 +85,15 @@ def _segment_details(segment: str, threshold: int) -> None:
     if row.empty:
         st.success(tr("该环节为强链：园区企业数已达阈值。", "A strong segment: enough in-zone firms."))
     else:
+<<<<<<< HEAD
         st.warning(row.iloc[0]["reason_en" if _lang() == "en" else "reason_zh"])
         if row.iloc[0].get("kind") == "product":     # a chain given as products: who makes it
             makers = cached_query("product_makers", product=segment, limit=50).table
             st.dataframe(localise(makers), hide_index=True, width="stretch")
             return
+=======
+        st.warning(md(row.iloc[0]["reason_en" if _lang() == "en" else "reason_zh"]))
+>>>>>>> main
         leads = cached_query("gap_leads", segment=segment, weak_threshold=threshold, limit=10).table
         if leads.empty:
             st.info(tr("没有与园区企业相连、位于该环节的园外企业。",

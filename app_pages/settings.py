@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import get_store, tr
+from app_pages.common import get_store, label_name, tr, md
 
 
 def page() -> None:
@@ -18,12 +18,12 @@ def page() -> None:
     store = get_store()
     if store is None:
         return
-    st.write(tr("当前数据库：", "Connected store: ") + store.describe())
+    st.markdown(tr("当前数据库：", "Connected store: ") + md(store.describe()))
     counts = store.counts()
     left, right = st.columns(2)
-    left.dataframe(pd.DataFrame(counts["nodes"].items(), columns=[tr("标签", "Label"), tr("数量", "Count")]),
-                   hide_index=True)
-    right.dataframe(pd.DataFrame(counts["relationships"].items(),
+    left.dataframe(pd.DataFrame([(label_name(k), v) for k, v in counts["nodes"].items()],
+                                columns=[tr("标签", "Label"), tr("数量", "Count")]), hide_index=True)
+    right.dataframe(pd.DataFrame([(label_name(k), v) for k, v in counts["relationships"].items()],
                                  columns=[tr("关系类型", "Type"), tr("数量", "Count")]), hide_index=True)
     zone_section(store)
 

@@ -63,8 +63,11 @@ class Tx(Protocol):
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
-def upsert_nodes_cypher(label: str, columns: Iterable[str]) -> str:
-    """MERGE on id, then SET each given column: the common subset of both dialects."""
+def upsert_nodes_cypher(label: str, columns: Iterable[str], nulls: Iterable[str] = ()) -> str:
+    """MERGE on id, then SET each given column: the common subset of both dialects.  ``nulls``: the
+    columns that are null in every row of the batch, set to a null literal (LadybugDB types a
+    parameter column of nulls only as STRING, which a BOOL or INT property refuses)."""
+    nulls = set(nulls)
     node = schema.check_label(label)
     sets = []
     for col in columns:
@@ -72,12 +75,14 @@ def upsert_nodes_cypher(label: str, columns: Iterable[str]) -> str:
             continue
         if node.prop(col) is None:
             raise ValueError(f"{label} has no property {col!r}")
-        sets.append(f"n.{schema._quote(col)} = row.{schema._quote(col)}")
+        sets.append(f"n.{schema._quote(col)} = " + ("null" if col in nulls else f"row.{schema._quote(col)}"))
     set_clause = (" SET " + ", ".join(sets)) if sets else ""
     return f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}){set_clause}"
 
 
-def upsert_rels_cypher(rel_type: str, from_label: str, to_label: str, columns: Iterable[str]) -> str:
+def upsert_rels_cypher(rel_type: str, from_label: str, to_label: str, columns: Iterable[str],
+                       nulls: Iterable[str] = ()) -> str:
+    nulls = set(nulls)    # as in upsert_nodes_cypher
     rel = schema.check_rel_type(rel_type)
     schema.check_label(from_label)
     schema.check_label(to_label)
@@ -87,11 +92,15 @@ def upsert_rels_cypher(rel_type: str, from_label: str, to_label: str, columns: I
     for col in columns:
         if rel.prop(col) is None:
             raise ValueError(f"{rel_type} has no property {col!r}")
-        sets.append(f"r.{schema._quote(col)} = row.{schema._quote(col)}")
+        sets.append(f"r.{schema._quote(col)} = " + ("null" if col in nulls else f"row.{schema._quote(col)}"))
     set_clause = (" SET " + ", ".join(sets)) if sets else ""
     # Two MATCH clauses, not the comma form: LadybugDB plans the comma form as a cross product.
     return (f"UNWIND $rows AS row MATCH (a:{from_label} {{id: row.`from`}}) "
             f"MATCH (b:{to_label} {{id: row.`to`}}) MERGE (a)-[r:{rel_type}]->(b){set_clause}")
+
+
+def _all_null(rows: list[dict[str, Any]]) -> set[str]:
+    return {c for c in rows[0] if c not in ("id", "from", "to") and all(r.get(c) is None for r in rows)}
 
 
 class Store(ABC):
@@ -148,9 +157,9 @@ class Store(ABC):
     def upsert_nodes(self, tx: Tx, label: str, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        cypher = upsert_nodes_cypher(label, rows[0].keys())
         for start in range(0, len(rows), self.BATCH):
-            tx.run(cypher, {"rows": rows[start:start + self.BATCH]})
+            batch = rows[start:start + self.BATCH]
+            tx.run(upsert_nodes_cypher(label, rows[0].keys(), _all_null(batch)), {"rows": batch})
 
     def upsert_rels(self, tx: Tx, rel_type: str, from_label: str, to_label: str,
                     rows: list[dict[str, Any]]) -> None:
@@ -158,9 +167,9 @@ class Store(ABC):
         if not rows:
             return
         cols = [c for c in rows[0] if c not in ("from", "to")]
-        cypher = upsert_rels_cypher(rel_type, from_label, to_label, cols)
         for start in range(0, len(rows), self.BATCH):
-            tx.run(cypher, {"rows": rows[start:start + self.BATCH]})
+            batch = rows[start:start + self.BATCH]
+            tx.run(upsert_rels_cypher(rel_type, from_label, to_label, cols, _all_null(batch)), {"rows": batch})
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {n.name: self.read(f"MATCH (n:{n.name}) RETURN count(n) AS c")[0]["c"]

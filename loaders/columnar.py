@@ -25,6 +25,7 @@ from graph.schema import Prop
 from loaders.limits import limit
 from loaders.native import Target, resolve_header, target_for
 from loaders.plan import RelKey, _stem
+from loaders.spreadsheet_safe import QUOTED_PATTERN
 from loaders.values import FALSE, TRUE, _to_list
 
 DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": "\t"}
@@ -163,8 +164,21 @@ def _read(path: Path) -> tuple[Target, pa.Table]:
     except (pa.ArrowInvalid, UnicodeDecodeError):
         raise Declined(f"{path.name}: not plain UTF-8 with one cell per header column") from None
     table = table.select([f"c{i}" for i, n in enumerate(names) if n]).rename_columns([n for n in names if n])
+    if _longest_cell(table) > limit("cell_chars"):
+        raise Declined(f"{path.name}: a cell past the length limit")   # the reference names it
     table = _drop_blank_rows(table)
     return target, _typed(path.name, target, table)
+
+
+def _longest_cell(table: pa.Table) -> int:
+    """The longest cell in UTF-8 bytes (at least its length in characters), from the string offsets."""
+    longest = 0
+    for col in table.columns:
+        for chunk in col.chunks:
+            if len(chunk):
+                offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+                longest = max(longest, int(np.diff(offsets).max()))
+    return longest
 
 
 def _drop_blank_rows(table: pa.Table) -> pa.Table:
@@ -193,6 +207,9 @@ def _typed(source: str, target: Target, table: pa.Table) -> pa.Table:
     columns: dict[str, pa.Array] = {}
     for name in table.column_names:
         col = table.column(name).combine_chunks()
+        if pc.any(pc.match_substring_regex(col, QUOTED_PATTERN)).as_py():
+            # '=… from a formula-safe export: the row-by-row reader takes one apostrophe off.
+            raise Declined(f"{source}: {name} has apostrophe-quoted values")
         if name in ("from", "to", "from_label", "to_label"):
             # No check needed here: an id or label with a stray space or a blank one matches no
             # stored or loaded id (those are canonical), so the lookup declines.

@@ -8,10 +8,12 @@ from typing import Any
 from graph import schema
 from graph.schema import _quote
 from graph.store import Store
+from loaders.spreadsheet_safe import neutralise
 
 
 def cell(value: Any) -> str:
-    """One value as text the loader reads back to the same value."""
+    """One value as text the loader reads back to the same value; text that a spreadsheet would run
+    as a formula gets a leading apostrophe, which the loader takes off (loaders/spreadsheet_safe.py)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -19,8 +21,8 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, list):
-        return "|".join(str(v) for v in value)
-    return str(value)
+        return neutralise("|".join(str(v) for v in value))
+    return neutralise(str(value)) if isinstance(value, str) else str(value)
 
 
 def export_rows(store: Store) -> dict[str, tuple[list[str], list[list[str]]]]:

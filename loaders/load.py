@@ -21,6 +21,7 @@ from loaders.columnar import ColumnarPlan, Declined, plan_files
 from loaders.plan import LoadPlan, Row, build_plan
 from loaders.problems import LoadRejected, Problem
 from loaders.readers import ReadError, Table, read_tables
+from loaders.spreadsheet_safe import neutralise
 
 Progress = Callable[[str, int, int], None]   # (what, done, total)
 
@@ -267,6 +268,6 @@ def write_reject_files(rejected: list[Row], inputs: list[Path], out_dir: str | P
             writer.writerow(["row", "problems", *header])
             for row in sorted(rows, key=lambda r: r.number):
                 writer.writerow([row.number, "; ".join(f"{p.column or ''}: {p.reason}" for p in row.problems),
-                                 *row.cells])
+                                 *(neutralise(c) for c in row.cells)])
         written.append(target)
     return written

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from loaders.native import Target, resolve_header, target_for
 from loaders.problems import Problem
 from loaders.readers import CellError, Table
+from loaders.spreadsheet_safe import unquote
 from loaders.values import convert, is_blank
 
 RelKey = tuple[str, str, str]  # (type, from label, to label)
@@ -154,7 +155,7 @@ def _typed_rows(table: Table, target: Target, names: list[str | None]):
                 if isinstance(cell, CellError):
                     row.problems.append(Problem(table.source, number, header_of[name], str(cell)))
                     continue
-                value = None if is_blank(cell) else str(cell).strip()
+                value = None if is_blank(cell) else unquote(str(cell).strip())   # see spreadsheet_safe
                 if value is None and name in ("from", "to"):
                     row.problems.append(Problem(table.source, number, header_of[name], "required value missing / 必填"))
                 row.values[name] = value

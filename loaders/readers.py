@@ -89,12 +89,15 @@ def _read_delimited(path: Path, delimiter: str, encoding: str | None) -> Table:
                                 "file contains NUL bytes: it is binary or UTF-16; save it as UTF-8 CSV"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table = Table(path.name, [], encoding=used)
-    max_columns = limit("columns")
+    max_columns, max_chars = limit("columns"), limit("cell_chars")
+    check_cells = len(text) > max_chars     # a shorter file cannot hold a cell past the limit
     try:
         for row in reader:
             line = reader.line_num
             if len(row) > max_columns:
                 raise ReadError(Problem(path.name, line, None, too_many_columns(len(row), max_columns)))
+            if check_cells and max(map(len, row), default=0) > max_chars:
+                raise ReadError(Problem(path.name, line, None, cell_too_long(max(map(len, row)), max_chars)))
             if not table.header:
                 if not any(cell.strip() for cell in row):
                     continue  # blank lines before the header
@@ -184,6 +187,11 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Table]:
         _drop_trailing_blank_rows(table)
         tables.append(table)
     return tables
+
+
+def cell_too_long(found: int, cap: int) -> str:
+    return (f"a cell of {found} characters, over the limit of {cap} ({env_name('cell_chars')}) "
+            f"/ 单元格字符数超过上限 {cap}")
 
 
 def too_many_columns(found: int, cap: int) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from graph.schema import Prop
 from loaders.readers import CellError
+from loaders.spreadsheet_safe import unquote
 
 TRUE = {"true", "1", "yes", "y", "t", "是", "对", "√", "✓"}
 FALSE = {"false", "0", "no", "n", "f", "否", "不是", "×"}
@@ -33,6 +34,8 @@ def convert(prop: Prop, value: Any) -> Any:
         raise ValueError(str(value))
     if is_blank(value):
         return None
+    if isinstance(value, str) and prop.kind in ("str", "list"):
+        value = unquote(value.strip())     # '=… as written by a formula-safe export (spreadsheet_safe)
     converted = _CONVERTERS[prop.kind](value)
     _check_bounds(prop, converted)
     return converted

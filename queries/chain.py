@@ -92,7 +92,9 @@ def gap_rows(state: ChainState, chains: list[str], weak_threshold: int,
             if status == "强":
                 continue
             ups, downs = state.upstream(seg), state.downstream(seg)
-            strong = [s for s in ups + downs if state.status(s, weak_threshold, extra) == "强"]
+            # Each neighbour once: one that both feeds and is fed by the gap (a FEEDS 2-cycle) is
+            # one strong segment depending on it, not two.
+            strong = [s for s in sorted(set(ups) | set(downs)) if state.status(s, weak_threshold, extra) == "强"]
             waiting = int((state.projects.get(seg) or {}).get("n") or 0)
             candidates = state.out_of_zone(seg)
             firms = state.in_zone(seg, extra)
@@ -139,6 +141,7 @@ def gaps(store: Store, chains: list, weak_threshold: int) -> QueryResult:
     return QueryResult(pd.DataFrame(rows, columns=GAP_COLUMNS))
 
 
+LEADS_CHANGED_COLUMNS = ["lead", "name", "gap_before", "gap_after", "score_before", "score_after"]
 SEGMENT_CHAIN = "MATCH (s:Segment {id: $segment})-[:PART_OF]->(c:Chain) RETURN c.id AS chain ORDER BY chain"
 
 
@@ -169,8 +172,8 @@ def what_if(store: Store, segment: str, firms: int, weak_threshold: int) -> Quer
     changed = changed_leads(store, segment, extra, weak_threshold)
     return QueryResult(pd.DataFrame(rows, columns=["segment", "name", "before", "after", "score_before",
                                                     "score_after", "change"]),
-                       extra={"leads_changed": pd.DataFrame(changed, columns=["lead", "name", "score_before",
-                                                                              "score_after"])})
+                       extra={"leads_changed": pd.DataFrame(changed, columns=LEADS_CHANGED_COLUMNS)},
+                       sections=["leads_changed"])
 
 
 CHAIN_LIST = """

@@ -11,6 +11,7 @@ Layers, because any one alone can be wrong:
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,10 @@ def run_console(store: Store, text: str, params: dict[str, Any] | None = None, *
     check_read_only(text)
     if not isinstance(params, (dict, type(None))):
         raise ConsoleRefused("parameters must be a JSON object / 参数必须是 JSON 对象")
+    try:
+        json.dumps(params)                 # they travel to the worker process as JSON
+    except (TypeError, ValueError) as exc:
+        raise ConsoleRefused(f"parameters must be JSON values / 参数必须是 JSON 值: {exc}") from None
     reply = run_bounded(store, text, params or {}, row_cap=row_cap, timeout=timeout, memory_mb=memory_mb,
                         result_mb=result_mb, warm=warm)
     rows = reply["rows"]

@@ -152,7 +152,7 @@ class _Walker:
             # a property, label/type/map key or parameter name: a name whatever it spells
             nxt = self.tokens[i + 1]
             if ch == "." and self.is_punct(i + 2, "("):
-                self.check_function(nxt, "." + nxt.text)
+                self.check_function(nxt, self.dotted_name(i + 1))
             self.operand = True
             return i + 2
         if ch == "*" and not self.operand:        # RETURN *, count(*), [*1..3]
@@ -220,6 +220,15 @@ class _Walker:
         if up in ("MATCH", "OPTIONAL", "WHERE", "WITH", "UNWIND", "RETURN", "ORDER", "SKIP", "LIMIT", "UNION"):
             return self.clause(i, tok)
         self.fail(tok, _not_allowed(up))
+
+    def dotted_name(self, i: int) -> str:
+        """``apoc.load.json`` from the tokens ending at ``i`` (for messages)."""
+        parts = [self.tokens[i].text]
+        while i >= 2 and self.is_punct(i - 1, ".") and self.tokens[i - 2].kind in ("word", "name"):
+            i -= 2
+            parts.insert(0, self.tokens[i].text)
+        name = ".".join(parts)
+        return name if "." in name else "." + name
 
     def check_function(self, tok: Token, name: str) -> None:
         if "." in name:

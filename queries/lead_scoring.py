@@ -4,10 +4,12 @@ of the firms asked about, never the size of the graph.  queries/leads.py decides
 
 Score (documented in the leads analysis): per supply tie 1 + weight (0.5 when unknown), per group
 tie 2, per research tie 1; + 3 / 2 when the lead sits in a missing / weak segment; + 1 per distinct
-in-zone partner in an alliance, + 0.5 per distinct partner with a party organisation.
+in-zone partner in an alliance, + 0.5 per distinct partner with a party organisation of its own
+(单独组建, OWN_ORG_FORM: the one definition the overview and the alliances use too).
 
 A tie's strength is what it adds to the score: its points + its partner's alliance and party
-bonuses.  The explanation lists a lead's ``max_paths`` strongest ties (ties in strength by partner
+bonuses.  Scores are summed exactly (decimal, each weight as written) and ranked on that sum;
+the table shows it as a float.  The explanation lists a lead's ``max_paths`` strongest ties (ties in strength by partner
 id); the score still counts every tie.  So whether a partner is in an alliance or has a party
 organisation comes with each tie (EXISTS in the ties query), and names, regions and alliance names
 are read only for the leads and the partners shown.
@@ -15,6 +17,7 @@ are read only for the leads and the partners shown.
 from __future__ import annotations
 
 import heapq
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -37,12 +40,12 @@ TIES_OUT = """
 {leads}-[r:{rels}]->(i:Enterprise)
 WHERE o.in_zone = false AND i.in_zone = true
 RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight,
-       EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(:PartyOrg) }} AS party"""
+       EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(p:PartyOrg) WHERE p.form = $own_form }} AS party"""
 TIES_IN = """
 {leads}<-[r:{rels}]-(i:{partner})
 WHERE o.in_zone = false AND i.in_zone = true
 RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight,
-       EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(:PartyOrg) }} AS party"""
+       EXISTS {{ MATCH (i)-[:MEMBER_OF]->(:Alliance) }} AS in_alliance, EXISTS {{ MATCH (i)<-[:BASED_IN]-(p:PartyOrg) WHERE p.form = $own_form }} AS party"""
 # The leads (o) of the reads above: by id, or, when they all sit in one segment (gap_leads,
 # what-if), every firm of that segment, filtered to the ids in Python.  LadybugDB plans the list of
 # ids as a hash join over the whole relationship table (50-80 ms a query at 100k firms); from the
@@ -62,14 +65,20 @@ UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(s:Segment) RETURN 
 SEGMENT_FIRM_SEGMENTS = """
 MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(e:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE e.in_zone = false
 RETURN e.id AS id, s.id AS segment"""
+FIRM_CHAINS = """
+UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(c:Chain) RETURN e.id AS id, c.id AS chain"""
 SEGMENT_CHAINS = """
 UNWIND $ids AS x MATCH (s:Segment {id: x})-[:PART_OF]->(c:Chain) RETURN s.id AS id, s.name AS name, c.id AS chain"""
 
-GAP_BONUS = {"缺": 3.0, "弱": 2.0}
-GROUP_WEIGHT, RESEARCH_WEIGHT, ALLIANCE_BONUS, PARTY_BONUS = 2.0, 1.0, 1.0, 0.5
+# "Has a party organisation" = an organisation of its own (单独组建), everywhere; a firm reached only
+# by a joint branch (联合组建) counts in 党的工作覆盖 (overview), not here.
+OWN_ORG_FORM = "单独组建"
+GAP_BONUS = {"缺": Decimal(3), "弱": Decimal(2)}
+GROUP_WEIGHT, RESEARCH_WEIGHT, ALLIANCE_BONUS, PARTY_BONUS = Decimal(2), Decimal(1), Decimal(1), Decimal("0.5")
+UNKNOWN_WEIGHT = Decimal("0.5")
 # What one tie can add at most, partner bonuses included, and the largest gap bonus: the ranking
 # query's upper bound (queries/leads.py) is built from these.
-MAX_PARTNER_BONUS, MAX_GAP_BONUS = ALLIANCE_BONUS + PARTY_BONUS, max(GAP_BONUS.values())
+MAX_PARTNER_BONUS, MAX_GAP_BONUS = float(ALLIANCE_BONUS + PARTY_BONUS), float(max(GAP_BONUS.values()))
 
 
 def check_kinds(tie_types: list[str] | None) -> list[str]:
@@ -91,6 +100,7 @@ class LeadData:
     segments_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     segment_names: dict[str, str] = field(default_factory=dict)        # segments that are in a chain
     segment_chains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    chains_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))   # placed on a chain directly
     inside: dict[str, int] = field(default_factory=dict)               # in-zone firms per segment
 
     def status(self, segment: str, weak_threshold: int, extra: dict[str, int] | None = None) -> str:
@@ -108,6 +118,7 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
     wanted = set(ids)
     by = {"leads": LEADS["segment" if segment else "ids"]}
     params = {"segment": segment} if segment else {"ids": ids}
+    tie_params = {**params, "own_form": OWN_ORG_FORM}
     entries = {(rel, source): (position, kind, sentence) for position, (kind, rel, source, sentence) in
                enumerate((k, *e) for k in kinds for e in TIES[k])}
     # One query per direction and partner label: a labelled partner lets LadybugDB scan one table
@@ -119,7 +130,7 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
             continue
         weight = "r.weight" if "SUPPLIES" in rels else "1.0"    # no weight on the other types
         text = cypher.format(rels="|".join(rels), type_r=store.type_of("r"), weight=weight, partner=partner, **by)
-        for r in store.read(text, params):
+        for r in store.read(text, tie_params):
             if r["lead"] not in wanted:
                 continue
             position, kind, sentence = entries[(r["rel"], source)]
@@ -129,7 +140,7 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
             bonus = ALLIANCE_BONUS * bool(r["in_alliance"]) + PARTY_BONUS * bool(r["party"])
             ties[r["lead"]].append((position, r["partner"], {
                 "kind": kind, "partner": r["partner"], "weight": weight, "sentence": sentence, "rel": r["rel"],
-                "lead_is_source": source, "points": points, "strength": round(points + bonus, 3)}))
+                "lead_is_source": source, "points": points, "strength": points + bonus}))
             if r["in_alliance"]:
                 data.in_alliance.add(r["partner"])
             if r["party"]:
@@ -150,6 +161,9 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
             data.segments_of[lead].add(segment)
     segments = sorted({s for lead in data.ties for s in data.segments_of[lead]} |
                       ({s for p in firms for s in data.segments_of[p]} if partner_segments else set()))
+    if partner_segments:    # the chain filter: firms placed on a chain directly count as in it
+        for r in store.read(FIRM_CHAINS, {"ids": sorted(set(data.ties) | set(firms))}):
+            data.chains_of[r["id"]].add(r["chain"])
     for r in store.read(SEGMENT_CHAINS, {"ids": segments}) if segments else []:
         data.segment_names[r["id"]] = r["name"]
         data.segment_chains[r["id"]].add(r["chain"])
@@ -176,17 +190,28 @@ def read_partners(store: Store, data: LeadData, partners: list[str]) -> None:
         data.alliances[p] = sorted(data.alliances[p], key=lambda a: a["alliance"])
 
 
-def _points(kind: str, weight: float | None) -> float:
-    """The points of one tie (without its partner's bonuses)."""
-    return ((1 + (weight if weight is not None else 0.5)) if kind == "supply"
+def exact(weight: float) -> Decimal:
+    """A stored weight as the decimal it was written as (repr gives the shortest round-trip text), so
+    sums are exact: 0.1 + 0.2 ties with 0.3, and 0.1231 stays below 0.1234."""
+    return Decimal(repr(float(weight)))
+
+
+def _points(kind: str, weight: float | None) -> Decimal:
+    """The points of one tie (without its partner's bonuses), exact."""
+    return ((1 + (exact(weight) if weight is not None else UNKNOWN_WEIGHT)) if kind == "supply"
             else GROUP_WEIGHT if kind == "group" else RESEARCH_WEIGHT)
 
 
-def strength(t: dict, data: LeadData) -> float:
-    """What one tie adds to its lead's score, its partner's bonuses included (rounded as scores are);
-    read_leads stores it with each tie."""
+def strength(t: dict, data: LeadData) -> Decimal:
+    """What one tie adds to its lead's score, its partner's bonuses included (exact); read_leads
+    stores it with each tie."""
     bonus = ALLIANCE_BONUS * (t["partner"] in data.in_alliance) + PARTY_BONUS * (t["partner"] in data.party)
-    return round(_points(t["kind"], t["weight"]) + bonus, 3)
+    return _points(t["kind"], t["weight"]) + bonus
+
+
+def shown(value: Decimal) -> str:
+    """A score part for the explanation (display only)."""
+    return f"{float(value):g}"
 
 
 def strongest(lead_ties: list[dict], data: LeadData, n: int) -> list[dict]:
@@ -203,7 +228,7 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
     lead_ties = data.ties[lead]
     lead_segments = sorted(data.segments_of[lead])
     partner_ids = sorted({t["partner"] for t in lead_ties})
-    total, parts_zh, parts_en = 0.0, [], []
+    total, parts_zh, parts_en = Decimal(0), [], []
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for t in lead_ties:
         by_kind[t["kind"]].append(t)
@@ -213,8 +238,8 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
         else:
             points = (GROUP_WEIGHT if kind == "group" else RESEARCH_WEIGHT) * len(kind_ties)
         total += points
-        parts_zh.append(f"{TIE_ZH[kind]}关系×{len(kind_ties)}(+{points:g})")
-        parts_en.append(f"{kind} tie×{len(kind_ties)} (+{points:g})")
+        parts_zh.append(f"{TIE_ZH[kind]}关系×{len(kind_ties)}(+{shown(points)})")
+        parts_en.append(f"{kind} tie×{len(kind_ties)} (+{shown(points)})")
     gap_status, gap_segment = "", ""
     for seg in lead_segments:
         if seg in data.segment_names:
@@ -224,20 +249,21 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
     if gap_status:
         total += GAP_BONUS[gap_status]
         seg_name = data.segment_names[gap_segment]
-        parts_zh.append(f"填补{'缺链' if gap_status == '缺' else '弱链'} {seg_name}(+{GAP_BONUS[gap_status]:g})")
+        parts_zh.append(f"填补{'缺链' if gap_status == '缺' else '弱链'} {seg_name}(+{shown(GAP_BONUS[gap_status])})")
         parts_en.append(f"fills {'missing' if gap_status == '缺' else 'weak'} segment {seg_name} "
-                        f"(+{GAP_BONUS[gap_status]:g})")
+                        f"(+{shown(GAP_BONUS[gap_status])})")
     in_alliance = [p for p in partner_ids if p in data.in_alliance]
     with_party = [p for p in partner_ids if p in data.party]
     if in_alliance:
         total += ALLIANCE_BONUS * len(in_alliance)
-        parts_zh.append(f"园区伙伴属产业链党建联合体×{len(in_alliance)}(+{ALLIANCE_BONUS * len(in_alliance):g})")
-        parts_en.append(f"partner in an alliance×{len(in_alliance)} (+{ALLIANCE_BONUS * len(in_alliance):g})")
+        parts_zh.append(f"园区伙伴属产业链党建联合体×{len(in_alliance)}(+{shown(ALLIANCE_BONUS * len(in_alliance))})")
+        parts_en.append(f"partner in an alliance×{len(in_alliance)} (+{shown(ALLIANCE_BONUS * len(in_alliance))})")
     if with_party:
         total += PARTY_BONUS * len(with_party)
-        parts_zh.append(f"园区伙伴设有党组织×{len(with_party)}(+{PARTY_BONUS * len(with_party):g})")
-        parts_en.append(f"partner has a party organisation×{len(with_party)} (+{PARTY_BONUS * len(with_party):g})")
-    return {"lead": lead, "score": round(total, 3), "gap": gap_status, "ties": len(lead_ties),
+        parts_zh.append(f"园区伙伴设有党组织×{len(with_party)}(+{shown(PARTY_BONUS * len(with_party))})")
+        parts_en.append(f"partner has a party organisation×{len(with_party)} (+{shown(PARTY_BONUS * len(with_party))})")
+    # "score" is the exact sum as a float (the table's); "_exact" the decimal the ranking compares.
+    return {"lead": lead, "score": float(total), "_exact": total, "gap": gap_status, "ties": len(lead_ties),
             "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en),
             "_segments": lead_segments, "_partners": partner_ids, "_ties": lead_ties}
 
@@ -249,8 +275,9 @@ def passes(row: dict, data: LeadData, segment: str, alliance: str, chain: str) -
     if alliance and not any(a["alliance"] == alliance for p in row["_partners"] for a in data.alliances.get(p, ())):
         return False
     if chain:
-        touched = {c for s in row["_segments"] for c in data.segment_chains.get(s, ())}
-        touched |= {c for p in row["_partners"] for s in data.segments_of.get(p, ()) for c in data.segment_chains.get(s, ())}
+        firms = [row["lead"], *row["_partners"]]
+        touched = {c for f in firms for s in data.segments_of.get(f, ()) for c in data.segment_chains.get(s, ())}
+        touched |= {c for f in firms for c in data.chains_of.get(f, ())}
         if chain not in touched:
             return False
     return True

@@ -41,17 +41,22 @@ RETURN o.id AS lead, bound ORDER BY bound DESC, lead LIMIT $n"""
 MAX_RESEARCH_LEADS = 1_000_000   # a bound on the result, far above any zone's research ties
 
 # Candidate leads for the chain and alliance filters (the exact filter is applied after scoring).
-CHAIN_OWN = """
+# A firm is in a chain through one of its segments, or placed on the chain itself
+# (Enterprise-[:IN_SEGMENT]->Chain, which the model allows): one query for each way.
+CHAIN_OWN = ["""
 MATCH (:Chain {id: $chain})<-[:PART_OF]-(:Segment)<-[:IN_SEGMENT]-(o:Enterprise) WHERE o.in_zone = false
-RETURN DISTINCT o.id AS id"""
-CHAIN_PARTNER = """
+RETURN DISTINCT o.id AS id""", """
+MATCH (:Chain {id: $chain})<-[:IN_SEGMENT]-(o:Enterprise) WHERE o.in_zone = false RETURN DISTINCT o.id AS id"""]
+CHAIN_PARTNER = ["""
 MATCH (:Chain {{id: $chain}})<-[:PART_OF]-(:Segment)<-[:IN_SEGMENT]-(i:Enterprise)-[r:{rels}]-(o:Enterprise)
-WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""
+WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id""", """
+MATCH (:Chain {{id: $chain}})<-[:IN_SEGMENT]-(i:Enterprise)-[r:{rels}]-(o:Enterprise)
+WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""]
 ALLIANCE_PARTNER = """
 MATCH (:Alliance {{id: $alliance}})<-[:MEMBER_OF]-(i)-[r:{rels}]-(o:Enterprise)
 WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""
 
-# Slack between the engine's float sums and Python's scores, which round to 0.001 (up to +0.0005).
+# Slack between the engine's float sums (the bounds) and Python's exact scores.
 EPS = 0.001
 COLUMNS = ["rank", "lead", "name", "region", "segments", "gap", "ties", "partners", "score", "explanation_zh",
            "explanation_en", "paths"]
@@ -63,9 +68,10 @@ def _candidates(store: Store, kinds: list[str], chain: str, alliance: str) -> li
     firm_rels = "|".join(REL_OF[k] for k in kinds if k != "research")
     sets = []
     if chain:
-        ids = {r["id"] for r in store.read(CHAIN_OWN, {"chain": chain})}
+        ids = {r["id"] for cypher in CHAIN_OWN for r in store.read(cypher, {"chain": chain})}
         if firm_rels:
-            ids |= {r["id"] for r in store.read(CHAIN_PARTNER.format(rels=firm_rels), {"chain": chain})}
+            ids |= {r["id"] for cypher in CHAIN_PARTNER
+                    for r in store.read(cypher.format(rels=firm_rels), {"chain": chain})}
         sets.append(ids)
     if alliance:
         sets.append({r["id"] for r in store.read(ALLIANCE_PARTNER.format(rels=rels), {"alliance": alliance})})
@@ -119,7 +125,7 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
                 read_partners(store, data, [t["partner"] for ts in data.ties.values() for t in ts])
             rows = {lead: score(lead, data, weak_threshold) for lead in data.ties}
         kept = sorted((r for r in rows.values() if r["score"] >= min_score and passes(r, data, segment, alliance, chain)),
-                      key=lambda r: (-r["score"], r["lead"]))
+                      key=lambda r: (-r["_exact"], r["lead"]))
         if rest is None:
             break                                   # every lead with a high enough bound was read
         kth = kept[limit - 1]["score"] if len(kept) >= limit else min_score
@@ -236,11 +242,13 @@ def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_thresh
                   for r in store.read(SEGMENT_LEADS.format(pattern=TIE_PATTERN[part].format(rels=rels)),
                                       {"segment": segment, "cap": MAX_SEGMENT_LEADS})})
     data = read_leads(store, ids, kinds, segment=segment)
-    before = sorted((score(lead, data, weak_threshold) for lead in data.ties), key=lambda r: (-r["score"], r["lead"]))
+    before = sorted((score(lead, data, weak_threshold) for lead in data.ties), key=lambda r: (-r["_exact"], r["lead"]))
     out = []
     for row in before:
-        after = score(row["lead"], data, weak_threshold, extra)["score"]
-        if after != row["score"]:
+        after = score(row["lead"], data, weak_threshold, extra)
+        if after["_exact"] != row["_exact"]:
+            # gap: the bonus's status (缺/弱, "" for none), so a lead losing its bonus shows 缺 → "".
             out.append({"lead": row["lead"], "name": data.names.get(row["lead"], {}).get("name") or row["lead"],
-                        "score_before": row["score"], "score_after": after})
+                        "gap_before": row["gap"], "gap_after": after["gap"],
+                        "score_before": row["score"], "score_after": after["score"]})
     return out

@@ -17,6 +17,13 @@ MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise)
 WHERE e.in_zone = true AND e.chain_enterprise = true AND p.form = '单独组建'
 RETURN count(DISTINCT e) AS n"""
 
+# Covered only by a joint branch (联合组建): in 党的工作覆盖, not in 党组织覆盖 — reported apart.
+JOINT_ONLY = """
+MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise)
+WHERE e.in_zone = true AND e.chain_enterprise = true AND p.form = '联合组建'
+  AND NOT EXISTS { MATCH (e)<-[:BASED_IN]-(q:PartyOrg) WHERE q.form = '单独组建' }
+RETURN count(DISTINCT e) AS n"""
+
 # 党的工作覆盖: reached by any organisation, its own or a joint branch (联合党支部).
 WITH_PARTY_WORK = """
 MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise)
@@ -58,6 +65,7 @@ def overview(store: Store, since: int, year: int) -> QueryResult:
     total = chain["n"]
     own = store.read(WITH_OWN_ORG)[0]["n"]
     work = store.read(WITH_PARTY_WORK)[0]["n"]
+    joint_only = store.read(JOINT_ONLY)[0]["n"]
     honours = pd.DataFrame(store.read(HONOURS, {"since": since}),
                            columns=["honour", "level", "year", "sector", "model", "n"])
     signed = pd.DataFrame(store.read(PROJECTS_SIGNED), columns=["year", "n", "investment"])
@@ -81,6 +89,7 @@ def overview(store: Store, since: int, year: int) -> QueryResult:
     metrics = [
         ("chain_enterprises", "链上企业（园区内）", total),
         ("chain_enterprises_with_party_org", "完成党组织组建的链上企业", own),
+        ("chain_enterprises_joint_org_only", "仅由联合党组织覆盖的链上企业", joint_only),
         ("party_org_coverage_pct", "党组织覆盖率(%)", round(100 * own / total) if total else 0),
         ("party_work_coverage_pct", "党的工作覆盖率(%)", round(100 * work / total) if total else 0),
         ("bastion_branches", f"{since}年以来堡垒支部", count(honours, honour="堡垒支部")),

@@ -9,6 +9,8 @@ The answer does not depend on the order the engine returns rows in (documented r
 - per side, at most ``cap`` nodes: the nearest first, ties in distance broken by id (a hop's
   candidates are sorted by id in the query, before its LIMIT);
 - each node's path runs through its smallest-id neighbour one hop nearer the start.
+When a side is cut at ``cap``, the answer says so: ``extra`` holds truncated, cap and total (every
+node within depth, counted by a second walk without the cap, only when a side was cut).
 """
 from __future__ import annotations
 
@@ -70,6 +72,22 @@ def _hop(store: Store, label: str, rel: str, starts: list[str], frontier: list[s
     return store.read(FROM_FRONTIER.format(**fmt), {"ids": frontier, "n": n})
 
 
+def reachable(store: Store, label: str, rel: str, starts: list[str], side: str, depth: int) -> int:
+    """How many nodes one side reaches within ``depth`` (the same hops as walk, without the cap)."""
+    frontier, seen, found = sorted(starts), set(starts), 0
+    for distance in range(1, depth + 1):
+        if not frontier:
+            break
+        rows = _hop(store, label, rel, starts, frontier, distance, side, MAX_REACHABLE)
+        frontier = sorted({r["node"] for r in rows} - seen)
+        seen.update(frontier)
+        found += len(frontier)
+    return found
+
+
+MAX_REACHABLE = 100_000_000   # a bound on one hop's result for the count, far above any graph here
+
+
 def walk(store: Store, label: str, rel: str, starts: list[str], side: str, depth: int, cap: int):
     """Breadth-first: ({node: (distance, parent)}, truncated) for at most ``cap`` nodes within
     ``depth``, by the rule in the module docstring."""
@@ -111,10 +129,11 @@ def updown(store: Store, id: str, direction: str, depth: int, cap: int) -> Query
     walk_label = "Segment" if label == "Project" else label
     rel = REL_OF.get(walk_label)
     sides = ["up", "down"] if direction == "both" else [direction]
-    found, truncated = {}, False
+    found, truncated, total = {}, False, 0
     for side in sides:
         found[side], cut = walk(store, walk_label, rel, starts, side, depth, cap) if rel else ({}, False)
         truncated |= cut
+        total += reachable(store, walk_label, rel, starts, side, depth) if cut else len(found[side])
     ids = sorted({n for side in found.values() for n in side} | set(starts))
     extra = ", n.in_zone AS in_zone" if walk_label == "Enterprise" else ""
     info = {r["id"]: r for r in store.read(NAMES.format(label=walk_label, extra=extra), {"ids": ids})}
@@ -137,13 +156,18 @@ def updown(store: Store, id: str, direction: str, depth: int, cap: int) -> Query
                 graph.add_edge(a, b, rel)
     # Firms up/downstream through products (FEEDS between what they make), marked inferred.
     from queries.products import add_inferred_updown
-    truncated |= add_inferred_updown(store, id, label, name(id) if label != "Product" else None, sides, depth, cap,
-                                     rows, graph)
+    recorded = len(rows)
+    inferred_cut = add_inferred_updown(store, id, label, name(id) if label != "Product" else None, sides, depth,
+                                       cap, rows, graph)
+    truncated |= inferred_cut
     table = pd.DataFrame(rows, columns=["direction", "id", "name", "distance", "in_zone", "path", "basis"])
     table = table.sort_values(["direction", "basis", "distance", "id"],
                               key=lambda c: c.map({"recorded": 0, "inferred": 1}) if c.name == "basis" else c
                               ).reset_index(drop=True)
-    extra_info = {"truncated": truncated}
+    # total: rows there would be without the cap (per side at most cap are listed); None when the
+    # inferred (product) walk was cut, whose full size is not counted.
+    total = None if inferred_cut else total + len(rows) - recorded
+    extra_info = {"truncated": truncated, "total": total, "cap": cap}
     if walk_label == "Segment":
         extra_info["firms"] = pd.DataFrame(store.read(FIRMS_IN, {"ids": ids, "cap": MAX_FIRMS}),
                                            columns=["segment", "id", "name", "in_zone"])

@@ -24,11 +24,6 @@ CHAIN_OF_FIRMS = """
 UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(c:Chain) RETURN e.id AS id, c.id AS chain"""
 
 
-def _plus(total, points: float):
-    """Adds to a score of whatever number type the scorer uses (float or Decimal)."""
-    return total + (Decimal(str(points)) if isinstance(total, Decimal) else points)
-
-
 def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[LeadData, dict[str, dict]]:
     """Rows for leads with product paths only: their segments and gap bonus, as score() computes them."""
     data = LeadData()
@@ -49,7 +44,7 @@ def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[
                 status = data.status(seg, weak_threshold)
                 if status in GAP_BONUS and GAP_BONUS[status] > GAP_BONUS.get(gap, 0):
                     gap, gap_segment = status, seg
-        parts_zh, parts_en, total = [], [], 0.0
+        parts_zh, parts_en, total = [], [], Decimal(0)
         if gap:
             total += GAP_BONUS[gap]
             parts_zh.append(f"填补{'缺链' if gap == '缺' else '弱链'} {data.segment_names[gap_segment]}(+{GAP_BONUS[gap]:g})")
@@ -59,7 +54,7 @@ def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[
         rows[lead] = {"lead": lead, "name": info.get("name") or lead, "region": info.get("region"),
                       "segments": "、".join(data.segment_names[s] for s in sorted(data.segments_of[lead])
                                            if s in data.segment_names),
-                      "gap": gap, "ties": 0, "partners": "", "score": round(total, 3),
+                      "gap": gap, "ties": 0, "partners": "", "score": float(total), "_exact": total,
                       "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en), "paths": "",
                       "_segments": sorted(data.segments_of[lead]), "_partners": [], "_paths": [], "_names": {},
                       "_alliances": {}}
@@ -125,8 +120,12 @@ def add_product_leads(store: Store, rows: list[dict], recorded_kinds: list[str],
     for lead, ts in ties.items():
         _merge(by_lead[lead], ts, max_paths, fname, pname)
     kept = [r for r in by_lead.values() if r["score"] >= min_score]
-    kept.sort(key=lambda r: (-r["score"], r["lead"]))
+    kept.sort(key=lambda r: (-_exact(r), r["lead"]))     # exact scores rank (queries/lead_scoring.py)
     return kept[:limit]
+
+
+def _exact(row: dict) -> Decimal:
+    return row["_exact"] if "_exact" in row else Decimal(repr(float(row["score"])))
 
 
 SEGMENT_FIRMS = """
@@ -142,9 +141,8 @@ def _merge(row: dict, ts: list[dict], max_paths: int, fname, pname) -> None:
     ones, which are stronger), "and K more", partners."""
     n = len(ts)
     points = PRODUCT_POINTS * n
-    row["score"] = _plus(row["score"], points)
-    if not isinstance(row["score"], Decimal):
-        row["score"] = round(row["score"], 3)
+    row["_exact"] = _exact(row) + Decimal(repr(float(points)))
+    row["score"] = float(row["_exact"])
     row["explanation_zh"] = "；".join(x for x in (row["explanation_zh"], f"产品上下游关系×{n}(+{points:g}，推断)") if x)
     row["explanation_en"] = "; ".join(x for x in (row["explanation_en"], f"product tie×{n} (+{points:g}, inferred)") if x)
     lines = [line for line in (row["paths"] or "").split("\n") if line and not line.startswith("…及另外")]

@@ -44,6 +44,8 @@ class QueryResult:
     table: pd.DataFrame
     graph: Subgraph | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Extra tables that belong to the answer in every output (CLI table/JSON), e.g. what_if's leads.
+    sections: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
@@ -75,6 +76,24 @@ def status(g, segment, threshold, extra=None):
     return "缺" if n == 0 else "弱" if n < threshold else "强"
 
 
+def own_party_org(g):
+    """README: "has a party organisation" = an organisation of its own (form 单独组建), everywhere."""
+    return {b for a, b, _ in edges(g, "BASED_IN") if g.nodes[a].get("form") == "单独组建"}
+
+
+def chains_of(g, node):
+    """README: a firm is in a chain through one of its segments, or placed on the chain itself."""
+    out = set()
+    for _, target, d in g.out_edges(node, data=True):
+        if d["type"] != "IN_SEGMENT":
+            continue
+        if g.nodes[target]["label"] == "Chain":
+            out.add(target)
+        else:
+            out |= {c for _, c, e in g.out_edges(target, data=True) if e["type"] == "PART_OF"}
+    return out
+
+
 def feeds_graph(g):
     f = nx.DiGraph()
     f.add_edges_from((a, b) for a, b, _ in edges(g, "FEEDS"))
@@ -110,7 +129,7 @@ def gaps(g, threshold=2, extra=None):
         st = status(g, seg, threshold, extra)
         if st == "强":
             continue
-        neighbours = (list(f.predecessors(seg)) + list(f.successors(seg))) if seg in f else []
+        neighbours = (set(f.predecessors(seg)) | set(f.successors(seg))) if seg in f else set()   # each once
         strong = sum(1 for s in neighbours if status(g, s, threshold, extra) == "强")
         score = (3 if st == "缺" else 1) + 2 * strong + projects[seg] + 0.5 * len(out_zone_firms(g, seg))
         out[seg] = (st, strong, score)
@@ -134,8 +153,10 @@ def updown(g, start, direction, depth):
     return result
 
 
-def leads(g, threshold=2, extra=None, segment=None):
-    """Score per out-of-zone lead, by the documented formula."""
+def leads(g, threshold=2, extra=None, segment=None, chain=None, exact=False, gaps=False):
+    """Score per out-of-zone lead, by the documented formula, summed exactly (decimal, weights as
+    written).  ``exact``: the Decimal itself; ``gaps``: (score, gap status) pairs; ``chain``: the lead
+    or one of its partners is in the chain."""
     zone = lambda n: g.nodes[n].get("in_zone") is True   # noqa: E731
     outside = lambda n: g.nodes[n]["label"] == "Enterprise" and g.nodes[n].get("in_zone") is False  # noqa: E731
     ties = defaultdict(list)
@@ -153,7 +174,7 @@ def leads(g, threshold=2, extra=None, segment=None):
         if outside(b) and zone(a):
             ties[b].append(("research", a, 1.0))
     alliance_members = {a for a, b, _ in edges(g, "MEMBER_OF")}
-    with_party = {b for a, b, _ in edges(g, "BASED_IN")}
+    with_party = own_party_org(g)
     seg_of = defaultdict(set)
     for a, b, _ in edges(g, "IN_SEGMENT"):
         if g.nodes[b]["label"] == "Segment":
@@ -162,15 +183,21 @@ def leads(g, threshold=2, extra=None, segment=None):
     for lead, lt in ties.items():
         if segment and segment not in seg_of[lead]:
             continue
-        score = 0.0
-        for kind, partner, weight in lt:
-            score += (1 + (weight if weight is not None else 0.5)) if kind == "supply" else 2.0 if kind == "group" else 1.0
-        bonus = max([{"缺": 3.0, "弱": 2.0}.get(status(g, s, threshold, extra), 0) for s in seg_of[lead]] or [0])
-        score += bonus
         partners = {p for _, p, _ in lt}
-        score += sum(1.0 for p in partners if p in alliance_members)
-        score += sum(0.5 for p in partners if p in with_party)
-        scores[lead] = round(score, 3)
+        if chain and not any(chain in chains_of(g, f) for f in {lead} | partners):
+            continue
+        score = Decimal(0)
+        for kind, partner, weight in lt:
+            score += ((1 + (Decimal(str(weight)) if weight is not None else Decimal("0.5"))) if kind == "supply"
+                      else 2 if kind == "group" else 1)
+        statuses = {status(g, s, threshold, extra) for s in seg_of[lead] if g.nodes[s]["label"] == "Segment"
+                    and any(e["type"] == "PART_OF" for _, _, e in g.out_edges(s, data=True))}
+        gap = "缺" if "缺" in statuses else "弱" if "弱" in statuses else ""
+        score += {"缺": 3, "弱": 2, "": 0}[gap]
+        score += sum(1 for p in partners if p in alliance_members)
+        score += sum(Decimal("0.5") for p in partners if p in with_party)
+        value = score if exact else float(score)
+        scores[lead] = (value, gap) if gaps else value
     return scores
 
 
@@ -189,8 +216,9 @@ def overview(g):
     firms = [n for n in nodes(g, "Enterprise") if g.nodes[n].get("in_zone") and g.nodes[n].get("chain_enterprise")]
     own = {b for a, b, _ in edges(g, "BASED_IN") if g.nodes[a].get("form") == "单独组建"} & set(firms)
     work = {b for a, b, _ in edges(g, "BASED_IN")} & set(firms)
+    joint = {b for a, b, _ in edges(g, "BASED_IN") if g.nodes[a].get("form") == "联合组建"} & set(firms)
     return {"chain_enterprises": len(firms), "chain_enterprises_with_party_org": len(own),
-            "party_work": len(work)}
+            "party_work": len(work), "chain_enterprises_joint_org_only": len(joint - own)}
 
 
 def alliances(g):
@@ -262,21 +290,22 @@ def lead_paths(g, max_paths):
     zone = lambda n: g.nodes[n].get("in_zone") is True   # noqa: E731
     outside = lambda n: g.nodes[n]["label"] == "Enterprise" and g.nodes[n].get("in_zone") is False  # noqa: E731
     alliance_members = {a for a, b, _ in edges(g, "MEMBER_OF")}
-    with_party = {b for a, b, _ in edges(g, "BASED_IN")}
+    with_party = own_party_org(g)
     order = {("SUPPLIES", True): 0, ("SUPPLIES", False): 1, ("SUBSIDIARY_OF", False): 2, ("SUBSIDIARY_OF", True): 3,
              ("COOPERATES_WITH", False): 4}
     points = {"SUPPLIES": None, "SUBSIDIARY_OF": 2.0, "COOPERATES_WITH": 1.0}
     ties = defaultdict(list)
     for rel in points:
         for a, b, d in edges(g, rel):
-            p = points[rel] if points[rel] is not None else 1 + (d.get("weight") if d.get("weight") is not None else 0.5)
+            weight = d.get("weight")
+            p = points[rel] if points[rel] is not None else 1 + (Decimal(str(weight)) if weight is not None else Decimal("0.5"))
             if outside(a) and zone(b) and rel != "COOPERATES_WITH":
                 ties[a].append((p, b, rel, True))
             if outside(b) and zone(a):
                 ties[b].append((p, a, rel, False))
     out = {}
     for lead, lt in ties.items():
-        key = lambda t: (-round(t[0] + (t[1] in alliance_members) + 0.5 * (t[1] in with_party), 3), t[1], order[(t[2], t[3])])  # noqa: E731
+        key = lambda t: (-(Decimal(t[0]) + (t[1] in alliance_members) + Decimal("0.5") * (t[1] in with_party)), t[1], order[(t[2], t[3])])  # noqa: E731
         ranked = [(partner, rel, source) for _, partner, rel, source in sorted(lt, key=key)]
         out[lead] = (ranked[:max_paths], max(0, len(ranked) - max_paths))
     return out

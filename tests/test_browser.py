@@ -4,6 +4,7 @@ a write refused in the console.  Screenshots go to test-artifacts/ (not committe
 from __future__ import annotations
 
 import io
+import re
 import os
 import re
 import shutil
@@ -78,7 +79,7 @@ def page(browser):
 
 
 def test_overview_shows_the_article_figures(page, app_url):
-    page.goto(app_url + "/")             # the default page: "/" (it has no /overview path of its own)
+    page.goto(app_url + "/")             # the default page: "/" (and /overview: tests/test_exports_render.py)
     page.get_by_text("党组织覆盖率").first.wait_for()
     text = page.inner_text("body")
     assert "Page not found" not in text
@@ -111,7 +112,22 @@ def test_search_draw_and_expand(page, app_url):
     page.get_by_role("button", name="展开此节点").click()
     page.wait_for_function(f"() => document.body.innerText.includes('个节点') && "
                            f"parseInt(document.body.innerText.split(' 个节点')[0].split('\\n').pop()) > {first}")
+    page.wait_for_timeout(1500)
+    assert all_nodes_inside_the_canvas(page)
     page.screenshot(path=str(ARTIFACTS / "explore-expanded.png"), full_page=True)
+
+
+def all_nodes_inside_the_canvas(page) -> bool:
+    """Every node of the Cytoscape drawing within its canvas (the view re-fitted after an expand)."""
+    frame = next(f for f in page.frames if f.locator("#cy").count())
+    return frame.evaluate("""() => {
+        const cy = document.getElementById("cy")._cyreg.cy;
+        const w = cy.width(), h = cy.height();
+        return cy.nodes().length > 0 && cy.nodes().every(n => {
+            const b = n.renderedBoundingBox();
+            return b.x1 >= -1 && b.y1 >= -1 && b.x2 <= w + 1 && b.y2 <= h + 1;
+        });
+    }""")
 
 
 def test_leads_export_xlsx(page, app_url):
@@ -179,7 +195,9 @@ def test_import_shows_the_real_limit_and_survives_a_workbook_bomb(page, app_url,
     app) is reported at once and the app still answers."""
     page.goto(app_url + "/import")
     page.get_by_test_id("stFileUploaderDropzoneInstructions").first.wait_for()
-    instructions = page.get_by_test_id("stFileUploaderDropzoneInstructions").first.inner_text()
+    # The widget's own text (hidden in Chinese mode, where app_pages/chrome_zh.py draws the Chinese)
+    # is what its size check enforces.
+    instructions = page.get_by_test_id("stFileUploaderDropzoneInstructions").first.text_content()
     assert re.search(r"\b1\s?MB per file", instructions), instructions
     book = openpyxl.Workbook()
     book.active.title = "Enterprise"
@@ -191,3 +209,43 @@ def test_import_shows_the_real_limit_and_survives_a_workbook_bomb(page, app_url,
     assert page.get_by_role("button", name="导入").count() == 0
     page.goto(app_url + "/")
     page.get_by_text("党组织覆盖率").first.wait_for()
+
+
+ENGLISH_WORDS = re.compile(r"\b(Choose options|Select all|SUPPLIES|MEMBER_OF|RAISED_BY|PART_OF|True|False|missing|"
+                           r"weak|strong|name|investment|Deploy|Upload|per file)\b")
+ZH_PAGES = ["/", "/panorama?chain=ch_pv", "/gaps", "/leads", "/firm?id=ent_jingao", "/explore?node=ent_jingao",
+            "/console", "/import", "/settings"]
+
+
+def visible_text(page) -> str:
+    """The page's text as a reader sees it, the drawings' iframes included (canvas-drawn tables are
+    checked in tests/test_i18n.py through AppTest)."""
+    parts = [page.inner_text("body")]
+    for frame in page.frames[1:]:
+        try:
+            parts.append(frame.locator("body").inner_text(timeout=2000))
+        except Exception:     # a frame that went away while the page settled
+            pass
+    return "\n".join(parts)
+
+
+def test_chinese_mode_shows_no_english(page, app_url):
+    for path in ZH_PAGES:
+        page.goto(app_url + path)
+        page.locator("h1").first.wait_for()
+        page.wait_for_timeout(2500)                   # drawings and tables settle
+        found = ENGLISH_WORDS.findall(visible_text(page))
+        assert not found, (path, sorted(set(found)))
+    page.goto(app_url + "/gaps")
+    page.locator("h1").first.wait_for()
+    page.locator("[data-testid=stMultiSelect]").first.click()   # the chain filter, opened: no "Select all"
+    page.get_by_role("option").first.wait_for()
+    page.wait_for_timeout(800)
+    assert not ENGLISH_WORDS.findall(visible_text(page))
+    page.goto(app_url + "/import")
+    page.locator("[data-testid=stFileUploaderDropzone]").first.wait_for()
+    page.wait_for_timeout(500)
+    shown = page.locator("[data-testid=stFileUploaderDropzoneInstructions] > div").first.evaluate(
+        "el => getComputedStyle(el, '::after').content")
+    assert "单个文件上限 0.01 MB" in shown                     # the app's real limit (CHAINGRAPH_MAX_UPLOAD_MB)
+    page.screenshot(path=str(ARTIFACTS / "import-zh.png"), full_page=True)

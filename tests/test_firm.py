@@ -108,7 +108,7 @@ def test_cli_firm(tmp_path):
     base = ["--store", "embedded", "--data-dir", str(data), "query", "firm"]
     result = runner.invoke(main, base + ["--param", "id=晶澳", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert {"supplier", "party", "alliance"} <= {r["section"] for r in json.loads(result.output)}
+    assert {"supplier", "party", "alliance"} <= {r["section"] for r in json.loads(result.output)["rows"]}
     result = runner.invoke(main, base + ["--param", "id=不存在的企业"])
     assert result.exit_code == 2 and "不存在的企业" in result.output
 
@@ -122,6 +122,6 @@ def test_firm_page(monkeypatch, tmp_path):
     at = ok(open_page(monkeypatch, "firm", id="ent_jingao"))
     text = " ".join(m.value for m in at.markdown)
     assert "供应商（记录）" in text and "党组织" in text
-    assert any("晶澳党支部" in list(d.value.get("name", [])) for d in at.dataframe)
+    assert any("晶澳党支部" in list(d.value.get("名称", [])) for d in at.dataframe)
     from app_pages.common import _store
     _store.clear()

@@ -366,7 +366,7 @@ def test_cli_zone_then_leads_print_their_paths(cli_store, subset):
     data_dir, ours = cli_store
     _, src, zone, _ = subset
     empty = cli(data_dir, "query", "leads", "--format", "json")
-    assert empty.exit_code == 0 and json.loads(empty.stdout) == []
+    assert empty.exit_code == 0 and json.loads(empty.stdout)["rows"] == []
     assert "no firm is marked in-zone" in empty.stderr and "没有企业被标记为园区企业" in empty.stderr
     bad = data_dir.parent / "bad.csv"
     bad.write_text("名称\n比亚迪\n没有这家公司\n", encoding="utf-8")
@@ -378,7 +378,7 @@ def test_cli_zone_then_leads_print_their_paths(cli_store, subset):
     shown = json.loads(cli(data_dir, "zone", "show", "--format", "json").stdout)
     assert sorted(r["id"] for r in shown) == sorted(zone)
     leads = cli(data_dir, "query", "leads", "--param", "limit=5", "--format", "json")
-    rows = json.loads(leads.stdout)
+    rows = json.loads(leads.stdout)["rows"]
     assert len(rows) == 5 and all(" 造 " in r["paths"] for r in rows)
     table = cli(data_dir, "query", "updown", "--param", "id=比亚迪", "--param", "direction=up", "--param", "depth=1")
     assert table.exit_code == 0 and "比亚迪股份有限公司 造 汽车；汽车 的上游材料" in table.stdout
@@ -413,7 +413,7 @@ def test_a_chain_with_nothing_says_so(cli_store, subset):
     src = subset[1]
     bare = min(c for c in src.tree if not industry_products(src, c))     # no firm of the subset in it
     out = cli(data_dir, "query", "gaps", "--param", f"chains={bare}", "--format", "json")
-    assert out.exit_code == 0 and json.loads(out.stdout) == []
+    assert out.exit_code == 0 and json.loads(out.stdout)["rows"] == []
     assert "该产业链没有环节或产品数据" in out.stderr
 
 

@@ -3,7 +3,7 @@ loaded, a small file cannot make the reader take the machine (XLSX by its real c
 bomb, wide CSV, problems capped per file), a mapping regex cannot hang the app (RE2), a mapping YAML
 cannot explode (size and alias caps), and the upload limit is one value everywhere.
 
-Runaway cases run in a subprocess watched by tests/guard.py-like code below: it kills the child
+Runaway cases run in a subprocess watched by GUARD below: it kills the child
 past 1.5 GB or 60 s (so the code before the fix fails these tests instead of taking the machine)
 and reports the child's peak RSS (getrusage RUSAGE_CHILDREN)."""
 from __future__ import annotations
@@ -48,7 +48,7 @@ while proc.poll() is None:
             rss = next(int(l.split()[1]) for l in fh if l.startswith("VmRSS:")) // 1024
     except (OSError, StopIteration):
         rss = 0
-    if rss > 1500 or time.monotonic() - start > 60:
+    if killed is None and (rss > 1500 or time.monotonic() - start > 60):
         killed = f"killed at {rss} MB after {time.monotonic() - start:.0f} s"
         proc.kill()
     time.sleep(0.05)
@@ -353,3 +353,30 @@ def test_the_upload_widget_announces_the_real_limit(monkeypatch, tmp_path, env_m
     finally:
         from app_pages.common import _store
         _store.clear()
+
+
+@pytest.mark.parametrize("case", ["csv cell", "csv field limit", "jsonl keys", "jsonl depth"])
+def test_text_files_stop_at_their_limits_with_a_clear_message(store, tmp_path, monkeypatch, case):
+    if case == "csv cell":
+        path = tmp_path / "Enterprise.csv"
+        path.write_text("id,name,in_zone\nc_1," + "长" * 40_000 + ",true\n", encoding="utf-8")
+        expected = ("Enterprise.csv", 2, "a cell of 40000 characters, over the limit of 32767 "
+                                         "(CHAINGRAPH_MAX_CELL_CHARS) / 单元格字符数超过上限 32767")
+    elif case == "csv field limit":      # past Python's csv limit: stopped by the csv module itself
+        monkeypatch.setenv("CHAINGRAPH_MAX_CELL_CHARS", "1000000")
+        path = tmp_path / "Enterprise.csv"
+        path.write_text('id,name,in_zone\nc_1,"' + "长" * 200_000 + '",true\n', encoding="utf-8")
+        expected = ("Enterprise.csv", 2, "a cell longer than 131072 characters / 单元格内容过长")
+    elif case == "jsonl keys":
+        path = tmp_path / "Enterprise.jsonl"
+        path.write_text(json.dumps({"id": "j_1", **{f"k{i}": 1 for i in range(2000)}}) + "\n", encoding="utf-8")
+        expected = ("Enterprise.jsonl", 1, "2001 columns, over the limit of 1000 columns (CHAINGRAPH_MAX_COLUMNS) "
+                                           "/ 列数 2001 超过上限 1000")
+    else:
+        path = tmp_path / "Enterprise.jsonl"
+        path.write_text('{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+        expected = ("Enterprise.jsonl", 1, "JSON nested too deeply / JSON 嵌套过深")
+    before = counts(store)
+    problems = validate_paths(store, [path]).all_problems()
+    assert [(p.file, p.row, p.reason) for p in problems] == [expected]
+    assert counts(store) == before

@@ -28,11 +28,13 @@ public final class TestServer {
                 .withConfig(GraphDatabaseSettings.auth_enabled, false)
                 .withConfig(GraphDatabaseSettings.transaction_timeout, java.time.Duration.ofSeconds(120))
                 // The console's Cypher must not read the host's files (LOAD CSV FROM 'file:///proc/…'),
-                // nor run the server out of heap: each transaction is capped (a query over it fails, and
-                // the failure is not transient, so nothing retries it).
+                // nor run the server out of heap: each transaction's memory is capped (a query over it
+                // fails once: the console's auto-commit transactions are not retried).  1 GiB, not less:
+                // an all-or-nothing load of 100k firms holds ~300 MB of transaction state (measured: 256m
+                // refused it).
                 .withConfig(GraphDatabaseSettings.allow_file_urls, false)
-                .withConfig(GraphDatabaseSettings.memory_transaction_max_size, 256L * 1024 * 1024)
-                .withConfig(GraphDatabaseSettings.memory_transaction_global_max_size, 1024L * 1024 * 1024)
+                .withConfig(GraphDatabaseSettings.memory_transaction_max_size, 1024L * 1024 * 1024)
+                .withConfig(GraphDatabaseSettings.memory_transaction_global_max_size, 1536L * 1024 * 1024)
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("NEO4J_URI=" + server.boltURI());
