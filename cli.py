@@ -282,11 +282,7 @@ def query(obj: Context, name, params, list_, fmt):
             result = spec.run(store, **kwargs)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
-<<<<<<< HEAD
         except (KeyError, ValueError, TypeError) as exc:    # the user's input: unknown id or name, out of range…
-=======
-        except (KeyError, TypeError) as exc:    # a bad value: unknown id, out of range…
->>>>>>> main
             fail(str(exc).strip("'\""), EXIT_INVALID)
     emit_result(name, result, fmt)
     if result.table.empty and result.extra.get("why_empty"):
