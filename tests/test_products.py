@@ -380,8 +380,10 @@ def test_cli_zone_then_leads_print_their_paths(cli_store, subset):
     leads = cli(data_dir, "query", "leads", "--param", "limit=5", "--format", "json")
     rows = json.loads(leads.stdout)["rows"]
     assert len(rows) == 5 and all(" 造 " in r["paths"] for r in rows)
-    table = cli(data_dir, "query", "updown", "--param", "id=比亚迪", "--param", "direction=up", "--param", "depth=1")
-    assert table.exit_code == 0 and "比亚迪股份有限公司 造 汽车；汽车 的上游材料" in table.stdout
+    table = cli(data_dir, "query", "updown", "--param", "id=比亚迪", "--param", "direction=up", "--param", "depth=1",
+                "--format", "json")
+    assert table.exit_code == 0
+    assert any(r["path"].startswith("比亚迪股份有限公司 造 汽车；汽车 的上游材料") for r in json.loads(table.stdout)["rows"])
 
 
 @pytest.mark.parametrize("params,needle", [
