@@ -9,7 +9,7 @@ COPY app_pages ./app_pages
 COPY security ./security
 COPY reports ./reports
 COPY bench ./bench
-COPY cli.py cli_zone.py cli_output.py app.py ./
+COPY cli.py cli_output.py app.py ./
 COPY data ./data
 COPY .streamlit ./.streamlit
 # One upload limit (whole MB) for the app and for Streamlit's server, which refuses bigger files.

@@ -414,11 +414,9 @@ def query(obj: Context, name, params, list_, fmt):
     with obj.store() as store:
         try:
             result = spec.run(store, **kwargs)
-        except ValueError as exc:          # an unknown id or name, a value out of range: the user's input
-            fail(str(exc), EXIT_INVALID)
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
-        except (KeyError, TypeError) as exc:    # a bad value: unknown id, out of range…
+        except (KeyError, ValueError, TypeError) as exc:    # the user's input: unknown id or name, out of range…
             fail(str(exc).strip("'\""), EXIT_INVALID)
     emit_result(name, result, fmt)
     if result.table.empty and result.extra.get("why_empty"):
@@ -477,7 +475,7 @@ def bench(args):
     bench_main(list(args))
 
 
-from cli_zone import zone  # noqa: E402  (the zone subcommands live in their own module)
+from loaders.zone_cli import zone  # noqa: E402  (the zone subcommands live in their own module)
 
 main.add_command(zone)
 

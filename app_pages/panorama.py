@@ -86,6 +86,10 @@ def _segment_details(segment: str, threshold: int) -> None:
         st.success(tr("该环节为强链：园区企业数已达阈值。", "A strong segment: enough in-zone firms."))
     else:
         st.warning(md(row.iloc[0]["reason_en" if _lang() == "en" else "reason_zh"]))
+        if row.iloc[0].get("kind") == "product":     # a chain given as products: who makes it
+            makers = cached_query("product_makers", product=segment, limit=50).table
+            st.dataframe(localise(makers), hide_index=True, width="stretch")
+            return
         leads = cached_query("gap_leads", segment=segment, weak_threshold=threshold, limit=10).table
         if leads.empty:
             st.info(tr("没有与园区企业相连、位于该环节的园外企业。",

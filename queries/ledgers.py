@@ -63,7 +63,10 @@ def alliances(store: Store) -> QueryResult:
             "investment": round(float(plist["investment"] or 0), 1) if plist else 0,
             "demands": dlist.get("n", 0), "demands_resolved": dlist.get("resolved", 0),
         })
-    return QueryResult(pd.DataFrame(rows))
+    # Columns even without alliances (real datasets have none): pages select them by name.
+    return QueryResult(pd.DataFrame(rows, columns=["alliance", "name", "enterprises", "institutes", "chains",
+                                                   "with_party_org", "party_org_coverage_pct", "honours", "projects",
+                                                   "projects_landed", "investment", "demands", "demands_resolved"]))
 
 
 RESEARCH_BY_CHAIN = """
