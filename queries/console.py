@@ -45,7 +45,56 @@ def run_console(store: Store, text: str, params: dict[str, Any] | None = None, *
                         result_mb=result_mb, warm=warm)
     rows = reply["rows"]
     columns = list(rows[0]) if rows else []
+    shown = _as_written(text, columns)
+    if shown != columns:
+        rows = [dict(zip(shown, row.values())) for row in rows]
+        columns = shown
     return ConsoleResult(columns, rows, reply["truncated"], reply["cut"])
+
+
+def _as_written(text: str, columns: list[str]) -> list[str]:
+    """Column names as the user wrote the RETURN items: LadybugDB names an unaliased ``label(r)``
+    after its internal form (``LABEL(r._ID,[…,MEMBER_OF,…])``), Neo4j after the text.  Aliases and
+    anything that cannot be matched item for item keep the engine's names."""
+    from queries.cypher_lexer import LexError, tokenize
+    try:
+        tokens = tokenize(text)
+    except LexError:
+        return columns
+    depth, start = 0, None
+    for i, t in enumerate(tokens):           # the last RETURN at the top level
+        if t.text in "([{":
+            depth += 1
+        elif t.text in ")]}":
+            depth -= 1
+        elif depth == 0 and t.kind == "word" and t.upper == "RETURN":
+            start = i + 1
+    if start is None:
+        return columns
+    if start < len(tokens) and tokens[start].kind == "word" and tokens[start].upper == "DISTINCT":
+        start += 1
+    items, current, depth = [], [], 0
+    for t in tokens[start:]:
+        if depth == 0 and t.kind == "word" and t.upper in ("ORDER", "SKIP", "LIMIT", "UNION"):
+            break
+        if t.text in "([{":
+            depth += 1
+        elif t.text in ")]}":
+            depth -= 1
+        if depth == 0 and t.text == ",":
+            items.append(current)
+            current = []
+        elif not (t.kind == "punct" and t.text == ";"):
+            current.append(t)
+    items.append(current)
+    if len(items) != len(columns) or not all(items):
+        return columns
+    shown = []
+    for item, column in zip(items, columns):
+        aliased = any(t.kind == "word" and t.upper == "AS" for t in item)
+        written = " ".join(text[item[0].pos:item[-1].pos + len(item[-1].text)].split())
+        shown.append(column if aliased or written == "*" else written)
+    return shown if len(set(shown)) == len(shown) else columns
 
 
 def graph_from_rows(rows: list[dict[str, Any]]):

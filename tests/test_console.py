@@ -142,3 +142,12 @@ def test_results_with_nodes_and_relationships_become_a_graph(bundled_store):
     assert len(graph.nodes) == 7 and len(graph.edges) == 6
     assert "光伏·工业硅" in names and all(e["type"] == "FEEDS" for e in graph.edges)
     assert graph_from_rows(run_console(bundled_store, "MATCH (a:Alliance) RETURN a.name AS n").rows) is None
+
+
+def test_unaliased_columns_are_named_as_written(store):
+    """LadybugDB names an unaliased ``label(r)`` after its internal form (LABEL(r._ID,[…])); the
+    console shows what the user wrote, on both stores, and keeps aliases."""
+    from queries.console import run_console
+    result = run_console(store, "RETURN toUpper('a'), 1 + 1 AS two, size([1, 2])")
+    assert result.columns == ["toUpper('a')", "two", "size([1, 2])"]
+    assert result.rows == [{"toUpper('a')": "A", "two": 2, "size([1, 2])": 2}]
