@@ -196,10 +196,10 @@ def pyvis_html(graph: Subgraph, positions: dict[str, tuple[float, float]], physi
 
 
 def cjk_font() -> str:
-    """A font family with Chinese glyphs (Noto CJK from fonts-noto-cjk), or matplotlib's default."""
-    from matplotlib import font_manager
-    cjk = sorted(f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name or "Noto Sans SC" in f.name)
-    return cjk[0] if cjk else "sans-serif"
+    """A font family with Chinese glyphs (the one reports/fonts.py picks: Simplified Chinese first), or
+    matplotlib's default."""
+    from reports.fonts import cjk_family
+    return cjk_family() or "sans-serif"
 
 
 def png_bytes(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> bytes:
