@@ -8,7 +8,7 @@ from matplotlib.ft2font import FT2Font
 
 from app_pages import drawing
 from queries.registry import Subgraph
-from tests.test_browser import app_url, browser, page  # noqa: F401  (fixtures: the app, Chromium)
+from tests.test_browser import app_url, browser, data_dir, page  # noqa: F401  (fixtures: the app, Chromium)
 
 
 def view() -> Subgraph:
