@@ -343,8 +343,13 @@ def test_the_upload_widget_announces_the_real_limit(monkeypatch, tmp_path, env_m
     monkeypatch.chdir(ROOT)
     from streamlit import config
     monkeypatch.setattr(config, "_config_options", None)     # re-read .streamlit/config.toml from ROOT
+    from security import users
+    users.add(tmp_path / "data", "ed", "editor", "editor-pass")     # the uploaders are for editors
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        at.text_input(key="auth_name").set_value("ed")
+        at.text_input(key="auth_password").set_value("editor-pass")
+        at.button(key="auth_submit").click().run()
         assert not at.exception, [e.message for e in at.exception]
         uploaders = [el for el in at.get("file_uploader")]
         assert len(uploaders) == 2
