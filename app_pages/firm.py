@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing
-from app_pages.common import cached_query, get_store, md, tr
+from app_pages.common import cached_query, get_store, md, tr, yes_no
 
 FIRM_LINKED = {"supplier", "customer", "parent", "subsidiary", "supplier_inferred", "customer_inferred", "lead"}
 
@@ -53,7 +53,7 @@ def page() -> None:
     st.caption((tr("园区内企业", "In the zone") if me["in_zone"] else tr("园区外企业", "Outside the zone")) + f" · {md(me['id'])}")
     details = cached_query("node", id=me["id"]).table
     with st.expander(tr("基本信息", "Details"), expanded=False):
-        shown = details.assign(value=details["value"].map(lambda v: str(_yes_no(v))))
+        shown = details.assign(value=details["value"].map(lambda v: str(yes_no(v))))
         st.dataframe(shown[["中文名" if st.session_state.get("lang") != "en" else "property", "value"]]
                      .rename(columns={"中文名": "属性", "value": tr("值", "value"), "property": "property"}),
                      hide_index=True, width="stretch")
@@ -81,11 +81,3 @@ def page() -> None:
         st.markdown(f"**{tr('关系图', 'Graph')}**")
         drawing.show(result.graph, drawing.spring_positions(result.graph, centres=[me["id"]]), key=f"firm-{me['id']}",
                      height=420)
-
-
-def _yes_no(value):
-    if value is True:
-        return tr("是", "yes")
-    if value is False:
-        return tr("否", "no")
-    return "" if value is None else value

@@ -3,8 +3,7 @@ projects and its firms' open demands (一链一图多清单).  Portable Cypher; 
 from __future__ import annotations
 
 from graph.store import Store
-
-KEY_KINDS = ("链主", "龙头")
+from queries.chain import KEY_KINDS
 
 CHAIN_FIRMS = """
 MATCH (e:Enterprise)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(c:Chain {id: $chain})
