@@ -65,7 +65,7 @@ def page() -> None:
             continue
         st.markdown(f"**{en if english else zh}**（{len(rows) + hidden}）")
         frame = rows[["name", "in_zone", "detail_en" if english else "detail_zh"]].copy()
-        frame["in_zone"] = frame["in_zone"].map(_yes_no)
+        frame["in_zone"] = frame["in_zone"].map(yes_no)
         frame.columns = [tr("名称", "Name"), tr("园区内", "In zone"), tr("说明", "Detail")]
         column_config = {}
         if section in FIRM_LINKED:
