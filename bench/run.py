@@ -26,26 +26,56 @@ def log(message: str) -> None:
     print(f"[bench {dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
+# Neo4j is warmed up before its timed raw write (JIT, page cache).  Up to this scale with the same rows
+# (as in every run so far); above it with a 10k-enterprise sample: a second full write at 1M would add
+# many minutes and the server is warm from the smaller scales by then anyway.
+WARMUP_FULL_MAX = 100_000
+WARMUP_SAMPLE = 10_000
+HEARTBEAT_S = 30.0          # a log line at least this often during a long phase
+QUERY_TIMEOUT_S = 900.0     # the store's 60 s default would cut a slow analysis at 1M short
+
+
 def machine() -> dict:
     import ladybug
     import neo4j
     return {"cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
             "python": platform.python_version(), "ladybug": ladybug.__version__, "neo4j_driver": neo4j.__version__,
-            "platform": platform.platform(), "date": dt.date.today().isoformat()}
+            "platform": platform.platform(), "date": dt.date.today().isoformat(), "neo4j_heap": neo4j_server_heap(),
+            "load_average": [round(x, 1) for x in os.getloadavg()]}
 
 
-def run_with_peak_rss(cmd: list[str], env: dict) -> tuple[float, int, str, str]:
+class Heartbeat:
+    """Calls ``say`` with the elapsed time when HEARTBEAT_S has passed since the last line."""
+
+    def __init__(self, what: str):
+        self.what, self.started = what, time.perf_counter()
+        self.last = self.started
+
+    def __call__(self, detail: str = "") -> None:
+        now = time.perf_counter()
+        if now - self.last >= HEARTBEAT_S:
+            self.last = now
+            log(f"{self.what}: {now - self.started:.0f} s{', ' + detail if detail else ''}")
+
+
+def run_with_peak_rss(cmd: list[str], env: dict, what: str = "subprocess") -> tuple[float, int, str, str]:
     """Wall time, peak resident memory, stdout and stderr of a subprocess (memory sampled every 20 ms)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    ps, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
-        try:
-            peak = max(peak, ps.memory_info().rss)
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
-    out, err = proc.communicate()
+    beat = Heartbeat(what)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out_f, tempfile.TemporaryFile("w+", encoding="utf-8") as err_f:
+        # Files, not pipes: a long load's output must not fill a pipe nobody reads while we poll.
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out_f, stderr=err_f, text=True)
+        ps, peak = psutil.Process(proc.pid), 0
+        while proc.poll() is None:
+            try:
+                peak = max(peak, ps.memory_info().rss)
+            except psutil.Error:
+                pass
+            beat(f"peak RSS {peak / 2**20:.0f} MiB")
+            time.sleep(0.02)
+        out_f.seek(0)
+        err_f.seek(0)
+        out, err = out_f.read(), err_f.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {err[-2000:]}")
     return time.perf_counter() - started, peak, out, err
@@ -58,31 +88,42 @@ def open_fresh(backend: str, folder: Path):
     return store
 
 
-def bench_load(backend: str, data: Path, work: Path) -> dict:
+def bench_load(backend: str, data: Path, work: Path, warm_data: Path | None = None) -> dict:
     """End-to-end ``chaingraph load`` (a fresh process: read, validate, write) versus the engine's raw
     bulk write of exactly the same typed rows, prepared outside the timing.  Raw is, per engine, the
     fastest path measured here: LadybugDB ``COPY FROM`` an Arrow table (faster than its own CSV
     ``COPY FROM`` file: 1M firms 1.3 s vs 2.2 s, 3M ties 6.5 s vs 9.7 s); Neo4j batched UNWIND with
-    MERGE on the indexed id."""
+    MERGE on the indexed id.  ``warm_data``: the files Neo4j's untimed warm-up write uses (default:
+    the same files)."""
     from loaders.load import validate_paths, write_plan
     rows = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in data.glob("*.csv"))
     env = dict(os.environ, CHAINGRAPH_STORE=backend, CHAINGRAPH_DATA_DIR=str(work / "loader"))
+    log(f"{backend}: clearing the store, validating {rows:,} rows (untimed)")
     store = open_fresh(backend, work / "raw")
     plan = validate_paths(store, [data])             # typed rows prepared outside the timing
+    warmup = None
     if backend == "neo4j":
-        # A server's first writes run cold (JIT, page cache): warm it with one untimed write of the
-        # same rows, so neither side of the ratio pays for it.
-        write_plan(store, plan)
+        # A server's first writes run cold (JIT, page cache): warm it with one untimed write, so
+        # neither side of the ratio pays for it.
+        same = warm_data is None or warm_data == data
+        warmup = "same rows" if same else f"{warm_data.name} sample"
+        log(f"{backend}: warm-up write ({warmup}, untimed)")
+        write_plan(store, plan if same else validate_paths(store, [warm_data]), progress=write_progress("warm-up"))
         store.clear()
+    log(f"{backend}: raw write of {rows:,} rows")
     started = time.perf_counter()
-    write_plan(store, plan)
+    write_plan(store, plan, progress=write_progress("raw write"))
     raw_s = time.perf_counter() - started
+    log(f"{backend}: raw write {raw_s:.1f} s")
     store.close()
     del plan
     if backend == "neo4j":
+        log(f"{backend}: clearing the store for the loader")
         open_fresh(backend, work).close()
+    log(f"{backend}: chaingraph load (a fresh process)")
     loader_s, loader_rss, _, err = run_with_peak_rss(
-        [sys.executable, "-m", "cli", "load", str(data), "--format", "json"], env)
+        [sys.executable, "-m", "cli", "load", str(data), "--format", "json"], env, what=f"{backend} chaingraph load")
+    log(f"{backend}: chaingraph load {loader_s:.1f} s, peak RSS {loader_rss / 2**20:.0f} MiB")
     # The CLI reports its own phases: "N rows validated columnar in X s, written in Y s".
     phases = re.search(r"validated (\w[\w ]*?) in ([\d.]+) s, written in ([\d.]+) s", err)
     return {"rows": rows, "loader_s": round(loader_s, 3), "raw_s": round(raw_s, 3),
@@ -90,7 +131,13 @@ def bench_load(backend: str, data: Path, work: Path) -> dict:
             "loader_over_raw": round(loader_s / raw_s, 2), "loader_peak_rss_mib": round(loader_rss / 2**20),
             "validator": phases.group(1) if phases else None,
             "validate_s": float(phases.group(2)) if phases else None,
-            "write_s": float(phases.group(3)) if phases else None}
+            "write_s": float(phases.group(3)) if phases else None, "warmup": warmup}
+
+
+def write_progress(what: str):
+    """A write_plan progress callback that logs at most every HEARTBEAT_S."""
+    beat = Heartbeat(what)
+    return lambda name, done, total: beat(f"{done:,} of {total:,} rows ({name})")
 
 
 def representative(store) -> dict[str, dict]:
@@ -109,14 +156,24 @@ def representative(store) -> dict[str, dict]:
             "pipeline": {}, "demands": {}, "what_if": {"segment": gap or segment}, "node": {"id": hub}}
 
 
-def bench_queries(store, repeat: int) -> dict[str, dict]:
+def bench_queries(store, repeat: int, params: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Cold then repeated runs of each analysis.  An analysis that fails is recorded with its error
+    (and the run goes on): a long run must not lose every other figure to one timeout."""
     from queries import registry
+    store.default_timeout = max(store.default_timeout, QUERY_TIMEOUT_S)
     out = {}
-    for name, params in representative(store).items():
+    for name, params in (params or representative(store)).items():
         spec = registry.get(name)
         started = time.perf_counter()
-        spec.run(store, **params)
+        try:
+            spec.run(store, **params)
+        except Exception as exc:   # noqa: BLE001 — recorded in the results and the report
+            log(f"{name} failed: {exc}")
+            out[name] = {"error": f"{type(exc).__name__}: {exc}"[:300], "params": dict(params)}
+            continue
         cold = time.perf_counter() - started
+        if cold > HEARTBEAT_S:
+            log(f"{name}: cold run {cold:.1f} s")
         times = []
         budget = time.perf_counter() + max(30.0, cold * 3)   # a slow analysis at 1M: fewer repeats
         for _ in range(repeat):
@@ -160,7 +217,36 @@ def neo4j_server_rss() -> int | None:
         return None
 
 
-def bench_render(folder: Path, chain: str) -> dict | None:
+def neo4j_server_heap() -> str | None:
+    """The -Xmx of the local Neo4j test server serving NEO4J_URI (ci/neo4j/start.sh, NEO4J_HEAP)."""
+    port = os.environ.get("NEO4J_URI", "").rsplit(":", 1)[-1].strip("/")
+    pid_file = ROOT / "ci" / "neo4j" / "target" / f"neo4j.{port}.pid"
+    try:
+        args = psutil.Process(int(pid_file.read_text())).cmdline()
+    except (OSError, ValueError, psutil.Error):
+        return None
+    return next((a[4:] for a in args if a.startswith("-Xmx")), None)
+
+
+def bench_light(folder: Path, chain: str, sizes: tuple[int, ...] = (1000, 5000), shots: Path = RESULTS) -> dict | None:
+    """The light page for large views (``render.measure_light``, when bench/render.py has it): per view
+    size, cold and warm draw times.  Skipped, with a log line, when it is not there or fails."""
+    from bench import render
+    measure = getattr(render, "measure_light", None)
+    why = render.available() or (None if measure else "bench/render.py has no measure_light")
+    if why:
+        log(f"light-page benchmark skipped: {why}")
+        return None
+    log(f"light page: drawing {chain} at depth 2, caps {', '.join(f'{c:,}' for c in sizes)}, in Chromium")
+    try:
+        found = measure(folder, chain, caps=sizes, screenshot_dir=shots)
+    except Exception as exc:   # noqa: BLE001 — logged; the rest of the run stands
+        log(f"light-page benchmark failed: {type(exc).__name__}: {exc}")
+        return {str(c): {"error": f"{type(exc).__name__}: {exc}"[:300]} for c in sizes}
+    return {str(cap): figures for cap, figures in found.get("caps", found).items()}
+
+
+def bench_render(folder: Path, chain: str, shots: Path = RESULTS) -> dict | None:
     """The Explore page drawing a ~1,000-node view in headless Chromium (bench/render.py)."""
     from bench import render
     why = render.available()
@@ -168,14 +254,19 @@ def bench_render(folder: Path, chain: str) -> dict | None:
         log(f"render benchmark skipped: {why}")
         return None
     log(f"Explore: drawing {chain} at depth 2, cap 1,000, in Chromium")
-    return render.measure(folder, chain, screenshot=RESULTS / "render-1000.png")
+    return render.measure(folder, chain, screenshot=shots / "render-1000.png")
 
 
 def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
-        neo4j_max: int = 100_000, render: bool = True) -> dict:
+        neo4j_max: int = 1_000_000, render: bool = True, before: dict | None = None, shots: Path = RESULTS) -> dict:
+    """``before``: an earlier run's results; its p50s are kept beside this run's (see bench/report.py).
+    ``shots``: where the app benchmarks' screenshots go."""
+    from bench.report import before_from
     from graph import open_store
     from loaders.generate import generate_zone
     results = {"machine": machine(), "scales": {}}
+    if before:
+        results["before"] = before_from(before)
     # once, on the embedded store of the largest scale up to 100k
     render_scale = max((s for s in scales if s <= 100_000), default=None) if render and "embedded" in backends else None
     with tempfile.TemporaryDirectory(prefix="chaingraph-bench-") as tmp:
@@ -191,31 +282,54 @@ def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
                     continue
                 log(f"{scale}: load on {backend}")
                 work = Path(tmp) / f"{backend}-{scale}"
-                load = bench_load(backend, data, work)
+                warm = None
+                if backend == "neo4j" and scale > WARMUP_FULL_MAX:
+                    warm = Path(tmp) / f"zone-{WARMUP_SAMPLE}"
+                    if not warm.exists():
+                        generate_zone(warm, enterprises=WARMUP_SAMPLE, seed=seed)
+                try:
+                    load = bench_load(backend, data, work, warm_data=warm)
+                except Exception as exc:   # noqa: BLE001 — e.g. the server refuses a 1M transaction
+                    log(f"{scale}: load on {backend} failed, its queries skipped: {exc}")
+                    entry["stores"][backend] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+                    continue
                 store = open_store(backend, data_dir=work / "loader") if backend == "embedded" else open_store(backend)
                 log(f"{scale}: queries on {backend}")
-                params = representative(store)
-                queries = bench_queries(store, repeat)
+                store_params = representative(store)
+                params = params or store_params
+                queries = bench_queries(store, repeat, store_params)
                 store.close()
                 entry["stores"][backend] = {"load": load, "queries": queries}
                 if backend == "neo4j":
                     rss = neo4j_server_rss()
                     entry["stores"][backend]["server_rss_mib"] = round(rss / 2**20) if rss else None
-            if scale == render_scale:
-                entry["render"] = bench_render(Path(tmp) / f"embedded-{scale}" / "loader", params["panorama"]["chain"])
+            if scale == render_scale and params:
+                folder = Path(tmp) / f"embedded-{scale}" / "loader"
+                entry["render"] = bench_render(folder, params["panorama"]["chain"], shots)
+                light = bench_light(folder, params["panorama"]["chain"], shots=shots)
+                if light:
+                    entry["render_light"] = light
             log(f"{scale}: networkx baseline")
             entry["networkx"] = bench_baseline(data, params or {}, repeat)
             results["scales"][str(scale)] = entry
+    results["machine"]["load_average_end"] = [round(x, 1) for x in os.getloadavg()]
     return results
 
 
 def write_outputs(results: dict, out_dir: Path = RESULTS) -> Path:
-    from bench.report import markdown, plot
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = out_dir / f"bench-{stamp}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     (out_dir / "latest.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-    plot(results, out_dir / "latency.png")
-    (ROOT / "BENCHMARKS.md").write_text(markdown(results), encoding="utf-8")
+    write_report(results, out_dir)
     return path
+
+
+def write_report(results: dict, out_dir: Path = RESULTS, doc: Path = ROOT / "BENCHMARKS.md") -> None:
+    """BENCHMARKS.md and its plots from a results dict (also after editing the hand-written notes)."""
+    from bench.report import markdown, plot, plot_stores
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot(results, out_dir / "latency.png")
+    plot_stores(results, out_dir / "stores.png")
+    doc.write_text(markdown(results), encoding="utf-8")
