@@ -159,7 +159,8 @@ def before_note(results: dict) -> list[str]:
     gauges = [(scale, machine_factor(results, scale)) for scale in sorted(results["scales"], key=int)]
     gauges = [f"{int(scale):,}: {f:.2f}×" for scale, f in gauges if f]
     factors = [f"The networkx baseline, the same Python work in both runs, took this run / before (median over "
-               f"its analyses): {', '.join(gauges)} — above 1 means this run's machine was the busier."] if gauges else []
+               f"its analyses): {', '.join(gauges)} — above 1 means this run's machine was the busier (a lower "
+               "bound for the stores: they use both cores, the baseline one)."] if gauges else []
     return [f"Before = the p50 of the same analysis on the same store in `{b['source']}` (run on {b['date']}); "
             f"change = this run's p50 / before (below 1 is faster). **Bold** = slower beyond the noise margin "
             f"(more than {SLOWER_MARGIN:.0%} and more than {SLOWER_FLOOR_MS:g} ms). Runs on different days share "

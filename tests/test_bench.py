@@ -3,6 +3,7 @@ they are measured and published by `python -m bench`, see BENCHMARKS.md)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from bench.report import app, markdown, plot, targets
 from bench.run import run
@@ -20,6 +21,12 @@ def test_bench_quick_smoke(tmp_path):
         assert load["loader_peak_rss_mib"] > 0
         assert set(entry["stores"][store]["queries"]) >= {"panorama", "gaps", "leads", "updown", "search"}
     assert entry["networkx"]["panorama"]["p50_ms"] >= 0
+    if "neo4j" in stores:
+        assert entry["stores"]["neo4j"]["load"]["warmup"] == "same rows"      # small scales: the full warm-up
+        port = os.environ["NEO4J_URI"].rsplit(":", 1)[-1]
+        if (Path(__file__).resolve().parent.parent / "ci" / "neo4j" / "target" / f"neo4j.{port}.pid").exists():
+            # a test server of ci/neo4j/start.sh: its heap is read back from its command line
+            assert results["machine"]["neo4j_heap"] == os.environ.get("NEO4J_HEAP", "2g")
     text = markdown(results)
     assert "## Load" in text and "networkx" in text
     plot(results, tmp_path / "latency.png")
