@@ -32,6 +32,7 @@ def log(message: str) -> None:
 WARMUP_FULL_MAX = 100_000
 WARMUP_SAMPLE = 10_000
 HEARTBEAT_S = 30.0          # a log line at least this often during a long phase
+SLOW_ANALYSIS_S = 120.0    # an analysis whose cold run takes longer gets one warm run, not three
 QUERY_TIMEOUT_S = 900.0     # the store's 60 s default would cut a slow analysis at 1M short
 
 
@@ -195,31 +196,34 @@ def bench_queries(store, repeat: int, params: dict[str, dict] | None = None) -> 
     store.default_timeout = max(store.default_timeout, QUERY_TIMEOUT_S)
     out = {}
     for name, params in (params or representative(store)).items():
-        spec = registry.get(name)
-        started = time.perf_counter()
         try:
-            spec.run(store, **params)
+            out[name] = time_analysis(name, registry.get(name), store, params, repeat)
         except Exception as exc:   # noqa: BLE001 — recorded in the results and the report
             log(f"{name} failed: {exc}")
             out[name] = {"error": f"{type(exc).__name__}: {exc}"[:300], "params": dict(params)}
-            continue
-        cold = time.perf_counter() - started
-        if cold > HEARTBEAT_S:
-            log(f"{name}: cold run {cold:.1f} s")
-        times = []
-        budget = time.perf_counter() + max(30.0, cold * 3)   # a slow analysis at 1M: fewer repeats
-        for _ in range(repeat):
-            started = time.perf_counter()
-            spec.run(store, **params)
-            times.append(time.perf_counter() - started)
-            if len(times) >= 3 and started > budget:
-                break
-        times.sort()
-        out[name] = {"cold_ms": round(cold * 1000, 2), "p50_ms": round(statistics.median(times) * 1000, 2),
-                     "runs": len(times),
-                     "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))] * 1000, 2),
-                     "params": {k: v for k, v in params.items()}}
     return out
+
+
+def time_analysis(name: str, spec, store, params: dict, repeat: int) -> dict:
+    started = time.perf_counter()
+    spec.run(store, **params)
+    cold = time.perf_counter() - started
+    if cold > HEARTBEAT_S:
+        log(f"{name}: cold run {cold:.1f} s")
+    times = []
+    slow = cold > SLOW_ANALYSIS_S                        # minutes per run: one warm run is the figure
+    budget = time.perf_counter() + (0 if slow else max(30.0, cold * 3))   # a slow analysis: fewer repeats
+    least = 1 if slow else 3
+    for _ in range(repeat):
+        started = time.perf_counter()
+        spec.run(store, **params)
+        times.append(time.perf_counter() - started)
+        if len(times) >= least and started > budget:
+            break
+    times.sort()
+    return {"cold_ms": round(cold * 1000, 2), "p50_ms": round(statistics.median(times) * 1000, 2),
+            "runs": len(times), "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))] * 1000, 2),
+            "params": {k: v for k, v in params.items()}}
 
 
 def bench_baseline(data: Path, params: dict[str, dict], repeat: int) -> dict[str, dict]:
