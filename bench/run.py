@@ -101,22 +101,24 @@ def bench_load(backend: str, data: Path, work: Path, warm_data: Path | None = No
     env = dict(os.environ, CHAINGRAPH_STORE=backend, CHAINGRAPH_DATA_DIR=str(work / "loader"))
     log(f"{backend}: clearing the store, validating {rows:,} rows (untimed)")
     store = open_fresh(backend, work / "raw")
-    plan = validate_paths(store, [data])             # typed rows prepared outside the timing
-    warmup = None
-    if backend == "neo4j":
-        # A server's first writes run cold (JIT, page cache): warm it with one untimed write, so
-        # neither side of the ratio pays for it.
-        same = warm_data is None or warm_data == data
-        warmup = "same rows" if same else f"{warm_data.name} sample"
-        log(f"{backend}: warm-up write ({warmup}, untimed)")
-        write_plan(store, plan if same else validate_paths(store, [warm_data]), progress=write_progress("warm-up"))
-        store.clear()
-    log(f"{backend}: raw write of {rows:,} rows")
-    started = time.perf_counter()
-    write_plan(store, plan, progress=write_progress("raw write"))
-    raw_s = time.perf_counter() - started
-    log(f"{backend}: raw write {raw_s:.1f} s")
-    store.close()
+    try:
+        plan = validate_paths(store, [data])             # typed rows prepared outside the timing
+        warmup = None
+        if backend == "neo4j":
+            # A server's first writes run cold (JIT, page cache): warm it with one untimed write, so
+            # neither side of the ratio pays for it.
+            same = warm_data is None or warm_data == data
+            warmup = "same rows" if same else f"{warm_data.name} sample"
+            log(f"{backend}: warm-up write ({warmup}, untimed)")
+            write_plan(store, plan if same else validate_paths(store, [warm_data]), progress=write_progress("warm-up"))
+            store.clear()
+        log(f"{backend}: raw write of {rows:,} rows")
+        started = time.perf_counter()
+        write_plan(store, plan, progress=write_progress("raw write"))
+        raw_s = time.perf_counter() - started
+        log(f"{backend}: raw write {raw_s:.1f} s")
+    finally:
+        store.close()
     del plan
     if backend == "neo4j":
         log(f"{backend}: clearing the store for the loader")
@@ -327,10 +329,13 @@ def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
                     entry["stores"][backend] = {"load": bench_load(backend, data, work, warm_data=warm)}
                 except Exception as exc:   # noqa: BLE001 — e.g. the server refuses a 1M transaction
                     entry["stores"][backend] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+                # (outside the except block: its traceback would keep the failed load's rows in memory)
+                if "error" in entry["stores"][backend]:
+                    error = entry["stores"][backend]["error"]
                     if backend != "neo4j":
-                        log(f"{scale}: load on {backend} failed, its queries skipped: {exc}")
+                        log(f"{scale}: load on {backend} failed, its queries skipped: {error}")
                         continue
-                    log(f"{scale}: load on {backend} failed ({exc}); loading in batches for its queries")
+                    log(f"{scale}: load on {backend} failed ({error}); loading in batches for its queries")
                     try:
                         entry["stores"][backend]["batched_load"] = load_in_transactions(data)
                     except Exception as exc2:   # noqa: BLE001
