@@ -46,7 +46,7 @@ def machine() -> dict:
 
 
 class Heartbeat:
-    """Calls ``say`` with the elapsed time when HEARTBEAT_S has passed since the last line."""
+    """Logs ``what``, the elapsed time and a detail when HEARTBEAT_S has passed since the last line."""
 
     def __init__(self, what: str):
         self.what, self.started = what, time.perf_counter()
