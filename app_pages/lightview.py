@@ -58,8 +58,8 @@ TEXTS = {
     "firm": ("企业画像 →", "Firm profile →"),
     "centre": ("以此节点为中心浏览 →", "Explore around this node →"),
     "expand": ("在图谱浏览中展开此节点 →", "Expand this node in Explore →"),
-    "id": ("编号", "id"),
-    "type": ("类型", "type"),
+    "id": ("编号：", "id: "),
+    "type": ("类型：", "type: "),
     "loading": ("正在绘制…", "Drawing…"),
 }
 
@@ -170,7 +170,7 @@ padding:8px 12px;box-shadow:0 2px 6px rgba(0,0,0,.15);display:none}}
     if (!event.nodes.length) {{ info.style.display = "none"; return; }}
     const n = data.nodes[event.nodes[0]];
     document.getElementById("info-name").textContent = n[1];
-    document.getElementById("info-meta").textContent = texts.type + "：" + n[2] + " · " + texts.id + "：" + n[0];
+    document.getElementById("info-meta").textContent = texts.type + n[2] + " · " + texts.id + n[0];
     const links = document.getElementById("info-links");
     links.textContent = "";
     if (n[3]) links.appendChild(link(base.root + "firm?" + new URLSearchParams({{id: n[0]}}).toString(), texts.firm));
