@@ -4,6 +4,10 @@ The view is requested the way a user shares it, by URL (``/explore?node=…&dept
 the app started against a store the bench has already loaded.  "Drawn" means the Cytoscape instance
 inside the component iframe has painted a frame holding every node the page says it shows; the time
 is from the navigation request to that paint (taken inside the frame, on the same wall clock).
+
+measure_light() times the light view of the same kind of view (app_pages/lightview.py: the static page
+a view over 300 nodes also gets), at 1,000 and 5,000 nodes: from the navigation request to the page's
+first vis-network frame with every node (``window.__lightDrawn``, recorded by the page itself).
 """
 from __future__ import annotations
 
