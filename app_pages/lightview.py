@@ -119,12 +119,12 @@ def page_html(graph: Subgraph, positions: dict[str, tuple[float, float]], *, cen
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(_text('title', en))} · ChainGraph</title>
 <style>
-html,body{{margin:0;height:100%;font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",sans-serif;font-size:14px;color:#222}}
+html{{height:100%}} body{{margin:0;height:100%;display:flex;flex-direction:column;font-family:"Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",sans-serif;font-size:14px;color:#222}}
 header{{padding:6px 12px;border-bottom:1px solid #ddd;display:flex;gap:16px;align-items:center;flex-wrap:wrap}}
 header a{{color:#1a5fb4}} .key{{margin-right:10px;white-space:nowrap}}
 .key i{{display:inline-block;width:11px;height:11px;border-radius:6px;margin-right:4px;vertical-align:-1px}}
-#graph{{position:absolute;top:64px;left:0;right:0;bottom:0}}
-#info{{position:absolute;right:12px;top:76px;max-width:320px;background:#fff;border:1px solid #ccc;border-radius:6px;
+#graph{{flex:1;min-height:0;position:relative}}
+#info{{position:fixed;right:12px;top:76px;max-width:320px;background:#fff;border:1px solid #ccc;border-radius:6px;
 padding:8px 12px;box-shadow:0 2px 6px rgba(0,0,0,.15);display:none}}
 #info b{{display:block;margin-bottom:4px;word-break:break-all}} #info a{{display:block;margin-top:4px;color:#1a5fb4}}
 #info small{{color:#666;word-break:break-all}}
