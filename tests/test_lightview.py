@@ -208,3 +208,10 @@ def test_explore_offers_the_light_view_for_a_big_view(big_zone, monkeypatch):
     assert len(nodes) == shown and len({n[0] for n in nodes}) == shown
     assert [n[1] for n in nodes if n[0] == big_zone] == [XSS] and XSS not in page
     assert data_of(page, "view-base")["centres"] == ["a0"]
+    assert len(at.get("component_instance")) == 1             # drawn in the page as well (Cytoscape)
+    # over the in-page limit: only the light view draws it
+    from app_pages import explore
+    monkeypatch.setattr(explore, "IN_PAGE_MAX", lightview.THRESHOLD)
+    at.run()
+    assert not at.exception and len(at.get("link_button")) == 1 and not at.get("component_instance")
+    assert any("请在轻量视图中查看" in i.value for i in at.info)
