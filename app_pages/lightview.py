@@ -143,15 +143,18 @@ padding:8px 12px;box-shadow:0 2px 6px rgba(0,0,0,.15);display:none}}
   const read = (id) => JSON.parse(document.getElementById(id).textContent);
   const data = read("view-data"), base = read("view-base"), texts = read("view-texts");
   const font = '"Noto Sans CJK SC","Noto Sans SC",sans-serif';
-  const nodes = data.nodes.map((n, i) => ({{id: i, label: n[1], x: n[5], y: n[6], size: n[7],
-    color: {{background: n[4], border: n[4]}}, font: {{face: font, size: 11}}}}));
+  // One vis "group" per colour, not options per node: vis merges each node's own options one by one
+  // (about half the time to the first frame at 1,000 nodes).
+  const groups = {{}};
+  data.nodes.forEach((n) => {{ groups[n[4]] = {{color: {{background: n[4], border: n[4]}}}}; }});
+  const nodes = data.nodes.map((n, i) => ({{id: i, label: n[1], x: n[5], y: n[6], size: n[7], group: n[4]}}));
   const edges = data.edges.map((p, i) => ({{id: i, from: p[0], to: p[1]}}));
   const container = document.getElementById("graph");
   container.textContent = "";
   const network = new vis.Network(container, {{nodes, edges}}, {{
     physics: false, layout: {{improvedLayout: false}},
     interaction: {{hideEdgesOnDrag: true, hideEdgesOnZoom: true, tooltipDelay: 3600000}},
-    nodes: {{shape: "dot", scaling: {{label: {{drawThreshold: 7}}}}}},
+    groups, nodes: {{shape: "dot", font: {{face: font, size: 11}}, scaling: {{label: {{drawThreshold: 7}}}}}},
     edges: {{arrows: {{to: {{enabled: true, scaleFactor: 0.4}}}}, smooth: false, width: 0.5,
              color: {{color: "#b0b0b0", highlight: "#555"}}}}}});
   network.once("afterDrawing", () => {{
