@@ -127,6 +127,9 @@ def test_light_page_re_centres_explore(zone_app, context):
     light.mouse.click(*node_on_screen(light, index))
     light.locator("#info").wait_for(state="visible")
     assert light.get_by_role("link", name="企业画像 →").count() == 0
+    expand = light.get_by_role("link", name="在图谱浏览中展开此节点 →").get_attribute("href")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(expand).query)
+    assert query["node"] == [f"a0,{node_id}"] and query["depth"] == ["2"] and query["cap"] == ["600"]
     light.get_by_role("link", name="以此节点为中心浏览 →").click()
     light.wait_for_url(lambda u: "/explore?" in u)
     light.get_by_text("个节点，").first.wait_for()
