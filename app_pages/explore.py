@@ -111,8 +111,10 @@ def page() -> None:
         if new:
             st.session_state["explore_ids"] = ids + new
             st.rerun()
-    st.caption(tr(f"{len(graph.nodes)} 个节点，{len(graph.edges)} 条关系。双击节点展开。",
-                  f"{len(graph.nodes)} nodes, {len(graph.edges)} relationships. Double-click a node to expand."))
+    drawn_here = len(graph.nodes) <= IN_PAGE_MAX
+    st.caption(tr(f"{len(graph.nodes)} 个节点，{len(graph.edges)} 条关系。" + ("双击节点展开。" if drawn_here else ""),
+                  f"{len(graph.nodes)} nodes, {len(graph.edges)} relationships." +
+                  (" Double-click a node to expand." if drawn_here else "")))
     left, right = st.columns([2, 1])
     with right:
         selected = st.selectbox(tr("节点详情", "Node details"), list(graph.nodes),

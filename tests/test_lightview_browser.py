@@ -134,3 +134,21 @@ def test_light_page_re_centres_explore(zone_app, context):
     light.wait_for_url(lambda u: "/explore?" in u)
     light.get_by_text("个节点，").first.wait_for()
     assert urllib.parse.parse_qs(urllib.parse.urlsplit(light.url).query)["node"] == [node_id]
+
+
+def test_bench_measures_the_light_view(tmp_path):
+    """bench/render.measure_light end to end on a small zone: it finds the light view through the Explore
+    page and times a page that drew every node of the view."""
+    from graph.embedded import EmbeddedStore
+    from loaders.load import load_paths
+    from queries.registry import get
+    xss_zone(tmp_path / "zone")
+    store = EmbeddedStore(tmp_path / "data")
+    load_paths(store, [tmp_path / "zone"])
+    first = get("neighbourhood").run(store, ids=["a0"], labels=[], rel_types=[], cap=600)
+    store.close()
+    out = render.measure_light(tmp_path / "data", "a0", caps=(600,), runs=2, screenshot_dir=tmp_path)
+    r = out["caps"][600]
+    assert 300 < r["nodes"] <= 600 and r["nodes"] > len(first.graph.nodes) and r["edges"] >= r["nodes"] - 1
+    assert r["runs"] == 2 and 0 < r["cold_s"] < 60 and 0 < r["p50_s"] < 60 and r["link_s"] > 0
+    assert (tmp_path / "light-600.png").stat().st_size > 10_000
