@@ -209,6 +209,18 @@ def test_explore_offers_the_light_view_for_a_big_view(big_zone, monkeypatch):
     assert [n[1] for n in nodes if n[0] == big_zone] == [XSS] and XSS not in page
     assert data_of(page, "view-base")["centres"] == ["a0"]
     assert len(at.get("component_instance")) == 1             # drawn in the page as well (Cytoscape)
+    # in English, an English button and page (a new session: AppTest cannot switch a radio's labels)
+    en = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    en.query_params.update({"node": "a0", "depth": "2", "cap": "600"})
+    en.session_state["lang"] = "en"
+    en.run()
+    assert not en.exception, [e.message for e in en.exception]
+    button = en.get("link_button")[0].proto
+    assert button.label == "Open in the light view (faster for big views)"
+    page = (lightview.CACHE / button.url.rsplit("/", 1)[1]).read_text(encoding="utf-8")
+    assert 'lang="en"' in page and data_of(page, "view-texts")["firm"] == "Firm profile →"
+    assert {n[2] for n in data_of(page)["nodes"]} <= {"Alliance", "Chain", "Segment", "Enterprise", "PartyOrg",
+                                                       "Project", "Demand"}
     # over the in-page limit: only the light view draws it
     from app_pages import explore
     monkeypatch.setattr(explore, "IN_PAGE_MAX", lightview.THRESHOLD)
