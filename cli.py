@@ -202,6 +202,12 @@ def load(obj: Context, paths, mapping, skip_invalid, rejects_dir, encoding, shee
         shown = {"tenth": -1}
 
         def progress(what, done, total):
+            from loaders.load import AGGREGATES
+            if what == AGGREGATES:      # rows are written: the lead aggregates are computed now
+                bar.update(task, description=f"computing {what}", completed=None, total=None)
+                if not interactive:
+                    click.echo(f"computing {what}…", err=True)
+                return
             bar.update(task, description=f"writing {what}", completed=done, total=total)
             tenth = done * 10 // max(total, 1)
             if not interactive and tenth > shown["tenth"]:   # plain lines for logs and scripts

@@ -59,6 +59,11 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+# LadybugDB column types (as table_info names them) -> property kinds
+LADYBUG_KINDS = {"STRING": "str", "INT64": "int", "DOUBLE": "float", "BOOL": "bool", "BOOLEAN": "bool",
+                 "STRING[]": "list"}
+
+
 def _full_table(table: pa.Table, props) -> pa.Table:
     """Every declared column, in the declared order and type (COPY maps columns by position)."""
     columns = []
@@ -231,9 +236,15 @@ class EmbeddedStore(Store):
     def copy_nodes(self, tx: _LadybugTx, label: str, table: pa.Table) -> None:
         node = schema.check_label(label)
         if table.num_rows:
-            # every column of the table, the maintained ones empty (the write fills them in)
-            columns = [node.prop("id")] + [p for p in node.props if p.name != "id"] + list(schema.MAINTAINED.get(label, ()))
-            tx._conn.execute(f"COPY {node.name} FROM $rows", {"rows": _full_table(table, columns)})
+            tx._conn.execute(f"COPY {node.name} FROM $rows", {"rows": _full_table(table, self._columns(tx, node))})
+
+    def _columns(self, tx: _LadybugTx, node: schema.NodeLabel) -> list[schema.Prop]:
+        """The table's columns as the file has them (COPY maps by position): declared ones, the
+        maintained ones (empty: the write fills them in) and any a store made by another version
+        of ChainGraph still has (empty)."""
+        declared = {p.name: p for p in node.props + schema.MAINTAINED.get(node.name, ())}
+        rows = tx._conn.execute(f"CALL table_info('{node.name}') RETURN name, type").get_all()
+        return [declared.get(name) or schema.Prop(name, LADYBUG_KINDS.get(kind, "str")) for name, kind in rows]
 
     def copy_rels(self, tx: _LadybugTx, rel_type: str, from_label: str, to_label: str, table: pa.Table) -> None:
         rel = schema.check_rel_type(rel_type)

@@ -190,10 +190,9 @@ REL_TYPES: tuple[RelType, ...] = (
 # columns, but never loaded, exported or shown as data (they are not in ``props``).
 _PARTNER_FLAGS = (Prop("lead_alliance", "bool"), Prop("lead_party", "bool"))
 MAINTAINED: dict[str, tuple[Prop, ...]] = {
-    "Enterprise": _PARTNER_FLAGS + tuple(Prop(n, "int") for n in (
-        "lead_ties", "lead_supply_ties", "lead_group_ties", "lead_research_ties")) + (
-        Prop("lead_supply_exact"), *(Prop(n, "int") for n in ("lead_partners", "lead_alliance_n", "lead_party_n")),
-        Prop("lead_score", "float"), Prop("lead_gap_min", "int"), Prop("lead_paths", "list")),
+    "Enterprise": _PARTNER_FLAGS + (Prop("lead_ties", "int"), Prop("lead_product_paths", "int"),
+                                    Prop("lead_score", "float"), Prop("lead_gap_min", "int"), Prop("lead_figures"),
+                                    Prop("lead_shown", "list")),
     "Institute": _PARTNER_FLAGS,
     "Segment": (Prop("lead_inside", "int"),),
 }

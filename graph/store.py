@@ -133,16 +133,20 @@ class Store(ABC):
     def read_only_view(self) -> ContextManager["Store"]:
         """A view of this store that the engine itself keeps from writing (for the console)."""
 
-    def write(self, work: Callable[[Tx], Any], *, maintain: bool = True) -> Any:
+    def write(self, work: Callable[[Tx], Any], *, maintain: bool = True,
+              before_refresh: Callable[[], None] | None = None) -> Any:
         """Run ``work(tx)`` in one write transaction: all of it commits, or none of it.  The derived
         properties (queries/lead_aggregates.py) are recomputed in the same transaction, so no reader
-        ever sees them disagree with the graph; ``maintain=False`` only where that cannot change them."""
+        ever sees them disagree with the graph; ``maintain=False`` only where that cannot change them.
+        ``before_refresh``: called when the recomputation starts (a long load says so)."""
         if not maintain:
             return self._write(work)
         from queries.lead_aggregates import refresh   # the query layer defines them
 
         def work_then_refresh(tx: Tx) -> Any:
             result = work(tx)
+            if before_refresh:
+                before_refresh()
             refresh(self, tx)
             return result
         return self._write(work_then_refresh)

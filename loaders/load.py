@@ -215,7 +215,7 @@ def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress |
                     done += len(batch)
                     if progress:
                         progress(name, done, total)
-    store.write(work)
+    store.write(work, before_refresh=_refreshing(progress, total))
     return LoadSummary(before, store.counts(), plan.row_counts())
 
 
@@ -284,8 +284,16 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
                 copied(rel_type, fresh)
                 merge(rel_type, upsert, rest)
 
-    store.write(work)
+    store.write(work, before_refresh=_refreshing(progress, total))
     return LoadSummary(before, store.counts(), counts)
+
+
+AGGREGATES = "招商线索聚合 / lead aggregates"
+
+
+def _refreshing(progress: Progress | None, total: int):
+    """Progress says when the write moves on to the lead aggregates (queries/lead_aggregates.py)."""
+    return (lambda: progress(AGGREGATES, total, total)) if progress else None
 
 
 def _in(values: pa.ChunkedArray, ids: pa.Array | None) -> pa.Array:

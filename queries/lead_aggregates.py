@@ -13,14 +13,15 @@ What is kept, by the score's definition (queries/lead_scoring.py), for every tie
   ``lead_party`` (has a party organisation of its own, 单独组建);
 - Segment: ``lead_inside``, its in-zone firm count (queries/segments.count_firms: IN_SEGMENT and
   INCLUDES products), for segments that are part of a chain;
-- leads (out-of-zone firms with a tie to an in-zone firm or institute): ``lead_ties`` and per kind
-  ``lead_supply_ties``, ``lead_group_ties``, ``lead_research_ties``; ``lead_supply_exact`` (the
-  supply points' decimal sum, as text); distinct in-zone partners ``lead_partners``, of which in an
-  alliance ``lead_alliance_n`` and with a party organisation ``lead_party_n``; ``lead_score`` (the
-  score without its gap bonus, as a float: the order the ranking scans in); ``lead_gap_min`` (the
-  fewest in-zone firms among its chain segments, NULL: none), which gives the gap bonus for any
-  weak threshold; ``lead_paths``: its PATHS_KEPT strongest ties in the explanation's order (type,
-  direction, partner flags, partner), so the shown paths need no tie read.
+- leads (out-of-zone firms with a tie to an in-zone firm or institute, or a product path): columns the
+  ranking filters and orders on: ``lead_ties`` (recorded ties), ``lead_product_paths`` (inferred,
+  PRODUCT_POINTS each: queries/products.product_ties), ``lead_score`` (the score of the recorded ties
+  without the gap bonus, as a float: the order the ranking scans in), ``lead_gap_min`` (the fewest
+  in-zone firms among its chain segments, NULL: none: the gap bonus for any weak threshold); and,
+  packed, what only the shown rows read: ``lead_figures`` (ties per kind, distinct in-zone partners,
+  of which in an alliance / with their own party organisation, product partners, and the exact
+  decimal sum of the supply points) and ``lead_shown`` (its PATHS_KEPT strongest ties in the
+  explanation's order, then its first PATHS_KEPT product paths), so showing a lead reads no tie.
 """
 from __future__ import annotations
 
@@ -35,8 +36,11 @@ from queries.lead_scoring import (ALLIANCE_BONUS, GROUP_WEIGHT, OWN_ORG_FORM, PA
 WHERE_TIE = "o.in_zone = false AND i.in_zone = true"
 FIRM_PATTERN = "(o:Enterprise)-[r:SUPPLIES|SUBSIDIARY_OF]-(i:Enterprise)"
 RESEARCH_PATTERN = "(o:Enterprise)<-[r:COOPERATES_WITH]-(i:Institute)"
-LEAD_PROPS = ["lead_ties", "lead_supply_ties", "lead_group_ties", "lead_research_ties", "lead_supply_exact",
-              "lead_partners", "lead_alliance_n", "lead_party_n", "lead_score", "lead_gap_min", "lead_paths"]
+# Stored: what the ranking filters and orders on, one column each; what only the shown rows read,
+# packed (LadybugDB writes column by column: 47k leads cost ~0.1 s per column).
+LEAD_PROPS = ["lead_ties", "lead_product_paths", "lead_score", "lead_gap_min", "lead_figures", "lead_shown"]
+FIGURES = ["supply_ties", "group_ties", "research_ties", "partners", "alliance_n", "party_n", "product_partners",
+           "supply_exact"]
 # How many explaining paths a lead keeps (the leads analysis's default max_paths): its PATHS_KEPT
 # strongest ties, in the exact order, are stored, so showing them reads no tie.
 PATHS_KEPT = 5
@@ -87,22 +91,41 @@ def strongest_ties(reader, leads: str, params: dict, n: int, research: bool = Tr
         text = STRONGEST[reader.backend].format(leads=leads, pattern=pattern, type_r=type_r, weight=weight,
                                                 strength=STRENGTH.format(points=points.format(type_r=type_r)))
         for t in reader.read(text, {**params, "paths": n, "eps": EPS}):
-            position, kind, sentence = ENTRIES[(t["rel"], out)]
-            weight_ = t["weight"] if t["rel"] == "SUPPLIES" else 1.0
-            points_ = _points(kind, weight_)
-            in_alliance, party = bool(t["a"]), bool(t["b"])
-            strength = points_ + ALLIANCE_BONUS * in_alliance + PARTY_BONUS * party
+            position, kind, sentence, points, strength = _tie(t["rel"], out, t["weight"], bool(t["a"]), bool(t["b"]))
             found[t["lead"]].append((-strength, t["partner"], position, {
-                "kind": kind, "partner": t["partner"], "weight": weight_, "sentence": sentence, "rel": t["rel"],
-                "lead_is_source": out, "points": points_, "strength": strength,
-                "in_alliance": in_alliance, "party": party}))
+                "kind": kind, "partner": t["partner"], "weight": t["weight"] if t["rel"] == "SUPPLIES" else 1.0,
+                "sentence": sentence, "rel": t["rel"], "lead_is_source": out, "points": points, "strength": strength,
+                "in_alliance": bool(t["a"]), "party": bool(t["b"])}))
     return {lead: [t for *_, t in sorted(ts, key=lambda x: x[:3])[:n]] for lead, ts in found.items()}
+
+
+@lru_cache(maxsize=65_536)
+def _tie(rel: str, out: bool, weight: float | None, in_alliance: bool, party: bool) -> tuple:
+    """(position, kind, sentence, points, strength) of a tie (exact; cached: the same few values repeat)."""
+    position, kind, sentence = ENTRIES[(rel, out)]
+    points = _points(kind, weight if rel == "SUPPLIES" else 1.0)
+    return position, kind, sentence, points, points + ALLIANCE_BONUS * in_alliance + PARTY_BONUS * party
 
 
 def encode_path(t: dict) -> str:
     """A stored path: relationship type, direction, partner flags, partner id (last: ids may hold "|")."""
     return "|".join([t["rel"], str(int(t["lead_is_source"])), str(int(t["in_alliance"])), str(int(t["party"])),
                      t["partner"]])
+
+
+# A stored product path: side, product, partner's product, partner (ids may hold any printable text),
+# after the lead's own strongest ties in lead_shown, marked.
+UNIT = "\x1f"
+PRODUCT_MARK = "P" + UNIT
+
+
+def encode_product_path(t: dict) -> str:
+    return UNIT.join([t["side"], t["product"], t["partner_product"], t["partner"]])
+
+
+def decode_product_path(text: str) -> dict:
+    side, product, partner_product, partner = text[len(PRODUCT_MARK):].split(UNIT)
+    return {"side": side, "product": product, "partner_product": partner_product, "partner": partner}
 
 
 def decode_path(text: str) -> dict:
@@ -123,7 +146,7 @@ RETURN i.id AS id, i.lead_alliance AS lead_alliance, i.lead_party AS lead_party"
 SUPPLY_WEIGHTS = f"""
 MATCH (o:Enterprise)-[r:SUPPLIES]-(i:Enterprise) WHERE {WHERE_TIE}
 RETURN o.id AS lead, collect(coalesce(r.weight, -1.0)) AS weights"""
-TIE_COUNTS = {"lead_group_ties": "(o:Enterprise)-[r:SUBSIDIARY_OF]-(i:Enterprise)", "lead_research_ties": RESEARCH_PATTERN}
+TIE_COUNTS = {"group_ties": "(o:Enterprise)-[r:SUBSIDIARY_OF]-(i:Enterprise)", "research_ties": RESEARCH_PATTERN}
 TIE_COUNT = "MATCH {pattern} WHERE " + WHERE_TIE + " RETURN o.id AS lead, count(r) AS n"
 PARTNERS = """
 MATCH {pattern} WHERE """ + WHERE_TIE + """ WITH DISTINCT o, i
@@ -160,42 +183,60 @@ def _supply_points(weight: float) -> Decimal:
     return 1 + (exact(weight) if weight >= 0 else UNKNOWN_WEIGHT)
 
 
+def pack_figures(row: dict) -> str:
+    return " ".join(str(row[f]) for f in FIGURES)
+
+
+def unpack_figures(text: str) -> dict:
+    """lead_figures as a dict: the counts as ints, supply_exact as the Decimal."""
+    *counts, supply_exact = text.split(" ")
+    return {**dict(zip(FIGURES, map(int, counts))), "supply_exact": Decimal(supply_exact)}
+
+
 def leads_of(reader) -> dict[str, dict]:
-    """Every lead's aggregates, computed from the graph (partner flags and segment counts as stored)."""
+    """Every lead's aggregates as stored (LEAD_PROPS), computed from the graph (partner flags and
+    segment counts as stored)."""
     leads: dict[str, dict] = {}
 
     def lead(i: str) -> dict:
         if i not in leads:
-            leads[i] = {"id": i, "lead_ties": 0, "lead_supply_ties": 0, "lead_group_ties": 0, "lead_research_ties": 0,
-                        "lead_supply_exact": Decimal(0), "lead_partners": 0, "lead_alliance_n": 0, "lead_party_n": 0,
-                        "lead_gap_min": None, "lead_paths": []}
+            leads[i] = {"id": i, **dict.fromkeys(FIGURES, 0), "supply_exact": Decimal(0), "lead_gap_min": None,
+                        "paths": [], "lead_product_paths": 0, "product_shown": []}
         return leads[i]
     for r in reader.read(SUPPLY_WEIGHTS):
         row = lead(r["lead"])
-        row["lead_supply_ties"] = len(r["weights"])
-        row["lead_supply_exact"] = sum(map(_supply_points, r["weights"]), Decimal(0))
+        row["supply_ties"] = len(r["weights"])
+        row["supply_exact"] = sum(map(_supply_points, r["weights"]), Decimal(0))
     for prop, pattern in TIE_COUNTS.items():
         for r in reader.read(TIE_COUNT.format(pattern=pattern)):
             lead(r["lead"])[prop] = int(r["n"])
     for pattern in (FIRM_PATTERN, RESEARCH_PATTERN):     # institutes and firms: never the same partner
         for r in reader.read(PARTNERS.format(pattern=pattern)):
             row = lead(r["lead"])
-            row["lead_partners"] += int(r["n"])
-            row["lead_alliance_n"] += int(r["a"])
-            row["lead_party_n"] += int(r["b"])
+            row["partners"] += int(r["n"])
+            row["alliance_n"] += int(r["a"])
+            row["party_n"] += int(r["b"])
     for i, ties in strongest_ties(reader, ALL_LEADS, {}, PATHS_KEPT).items():
-        lead(i)["lead_paths"] = [encode_path(t) for t in ties]
+        lead(i)["paths"] = [encode_path(t) for t in ties]
+    # Product paths (queries/products.product_ties, inferred): a lead may have only these.
+    from queries.products import product_ties
+    for i, ties in product_ties(reader).items():
+        row = lead(i)
+        row["lead_product_paths"] = len(ties)
+        row["product_partners"] = len({t["partner"] for t in ties})
+        row["product_shown"] = [PRODUCT_MARK + encode_product_path(t) for t in ties[:PATHS_KEPT]]
     for r in reader.read(GAP_MIN):
         if r["lead"] in leads:
             leads[r["lead"]]["lead_gap_min"] = int(r["m"])
-    for row in leads.values():
-        row["lead_ties"] = row["lead_supply_ties"] + row["lead_group_ties"] + row["lead_research_ties"]
-        exact_score = (row["lead_supply_exact"] + GROUP_WEIGHT * row["lead_group_ties"] +
-                       RESEARCH_WEIGHT * row["lead_research_ties"] + ALLIANCE_BONUS * row["lead_alliance_n"] +
-                       PARTY_BONUS * row["lead_party_n"])
-        row["lead_score"] = float(exact_score)
-        row["lead_supply_exact"] = str(row["lead_supply_exact"])
-    return leads
+    stored = {}
+    for i, row in leads.items():
+        exact_score = (row["supply_exact"] + GROUP_WEIGHT * row["group_ties"] + RESEARCH_WEIGHT * row["research_ties"] +
+                       ALLIANCE_BONUS * row["alliance_n"] + PARTY_BONUS * row["party_n"])
+        stored[i] = {"id": i, "lead_ties": row["supply_ties"] + row["group_ties"] + row["research_ties"],
+                     "lead_product_paths": row["lead_product_paths"], "lead_score": float(exact_score),
+                     "lead_gap_min": row["lead_gap_min"], "lead_figures": pack_figures(row),
+                     "lead_shown": row["paths"] + row["product_shown"]}
+    return stored
 
 
 def segment_counts(reader) -> dict[str, int]:

@@ -195,9 +195,12 @@ def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list
     limit = max(1, min(int(limit), 10_000))
     max_paths = max(1, min(int(max_paths), 1_000))
     recorded = [k for k in tie_types if k != "product"]     # product ties: queries/product_leads.py
-    if lead_ranking.applies(check_kinds(recorded or None), chain, alliance) and (recorded or not tie_types):
-        rows, data = lead_ranking.top_leads(store, segment=segment, weak_threshold=weak_threshold,
-                                            min_score=min_score, limit=limit, max_paths=max_paths)
+    products = "product" in tie_types
+    fast = (lead_ranking.applies(check_kinds(recorded or None), chain, alliance) and bool(recorded or not tie_types)
+            and (not products or max_paths <= lead_ranking.PATHS_KEPT))   # product paths: the first few are kept
+    if fast:
+        rows, data = lead_ranking.top_leads(store, segment=segment, weak_threshold=weak_threshold, min_score=min_score,
+                                            limit=limit, max_paths=max_paths, products=products)
     else:
         rows, data = (top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=recorded,
                                 weak_threshold=weak_threshold, min_score=min_score, limit=limit)
@@ -207,8 +210,10 @@ def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list
     read_partners(store, data, [t["partner"] for r in rows for t in r["_paths"]])
     for r in rows:
         describe(r, data)
-    if "product" in tie_types:
-        from queries.product_leads import add_product_leads
+    from queries.product_leads import add_kept_product_paths, add_product_leads
+    if products and fast:
+        rows = add_kept_product_paths(store, rows, max_paths)
+    elif products:
         rows = add_product_leads(store, rows, recorded, chain=chain, segment=segment, alliance=alliance,
                                  weak_threshold=weak_threshold, min_score=min_score, limit=limit, max_paths=max_paths)
     for rank, r in enumerate(rows, start=1):

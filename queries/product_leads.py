@@ -136,10 +136,30 @@ def _segment_leads(store: Store, segment: str, leads: list[str]) -> set[str]:
     return {r["id"] for r in store.read(SEGMENT_FIRMS, {"segment": segment})} & set(leads)
 
 
-def _merge(row: dict, ts: list[dict], max_paths: int, fname, pname) -> None:
+def add_kept_product_paths(store: Store, rows: list[dict], max_paths: int) -> list[dict]:
+    """The product paths kept with each lead (queries/lead_aggregates.py: their count, partners and
+    the first few) added to rows ranked from the aggregates (queries/lead_ranking.py)."""
+    kept = {r["lead"]: r for r in rows if r.get("_product_paths_n")}
+    if not kept:
+        return rows
+    ties = {lead: r["_product_shown"] for lead, r in kept.items()}
+    firm_names = names_of(store, ENTERPRISE_INFO, {t["partner"] for ts in ties.values() for t in ts})
+    product_names = {k: v["name"] for k, v in names_of(store, PRODUCT_NAMES, {
+        p for ts in ties.values() for t in ts for p in (t["product"], t["partner_product"])}).items()}
+    pname = lambda p: product_names.get(p) or p  # noqa: E731
+    fname = lambda f: (firm_names.get(f) or {}).get("name") or f  # noqa: E731
+    for lead, row in kept.items():
+        _merge(row, ties[lead], max_paths, fname, pname, n=row["_product_paths_n"],
+               partners_total=row["_product_partners_n"])
+    return sorted(rows, key=lambda r: (-_exact(r), r["lead"]))
+
+
+def _merge(row: dict, ts: list[dict], max_paths: int, fname, pname, *, n: int | None = None,
+           partners_total: int | None = None) -> None:
     """Adds a lead's product paths to its row: points, explanation, shown paths (after the recorded
-    ones, which are stronger), "and K more", partners."""
-    n = len(ts)
+    ones, which are stronger), "and K more", partners.  ``ts``: every product path, or the first
+    ones when ``n`` and ``partners_total`` give the whole."""
+    n = len(ts) if n is None else n
     points = PRODUCT_POINTS * n
     row["_exact"] = _exact(row) + Decimal(repr(float(points)))
     row["score"] = float(row["_exact"])
@@ -158,7 +178,7 @@ def _merge(row: dict, ts: list[dict], max_paths: int, fname, pname) -> None:
     row["ties"] += n
     if not row["partners"]:
         shown_partners = list(dict.fromkeys(t["partner"] for t in shown))
-        total = len({t["partner"] for t in ts})
+        total = len({t["partner"] for t in ts}) if partners_total is None else partners_total
         row["partners"] = "、".join(fname(p) for p in shown_partners) + (f" 等 {total} 家" if total > len(shown_partners) else "")
     row["_product_paths"] = [dict(t, lead_name=lead_name, partner_name=fname(t["partner"]),
                                   product_name=pname(t["product"]), partner_product_name=pname(t["partner_product"]))

@@ -42,8 +42,12 @@ def big(request, tmp_path, generated):
 
 
 def stored(store, firm: str) -> dict:
-    return store.read("MATCH (o:Enterprise {id: $id}) RETURN o.lead_ties AS ties, o.lead_alliance_n AS alliance, "
-                      "o.lead_party_n AS party, o.lead_score AS score", {"id": firm})[0]
+    from queries.lead_aggregates import unpack_figures
+    r = store.read("MATCH (o:Enterprise {id: $id}) RETURN o.lead_ties AS ties, o.lead_figures AS figures, "
+                   "o.lead_score AS score", {"id": firm})[0]
+    figures = unpack_figures(r["figures"]) if r["figures"] else {}
+    return {"ties": r["ties"], "score": r["score"], "alliance": figures.get("alliance_n"), "party": figures.get("party_n"),
+            "research": figures.get("research_ties")}
 
 
 def test_a_load_leaves_them_consistent_and_a_lead_scored(loaded):
@@ -73,7 +77,8 @@ def test_every_kind_of_write_keeps_them(loaded, tmp_path):
     clear_zone(loaded)
     assert check(loaded) == []
     # no firm in the zone: ties to in-zone institutes are all that is left
-    assert loaded.read("MATCH (o:Enterprise) WHERE o.lead_ties <> o.lead_research_ties RETURN count(*) AS n")[0]["n"] == 0
+    leads = [r["id"] for r in loaded.read("MATCH (o:Enterprise) WHERE o.lead_ties > 0 RETURN o.id AS id")]
+    assert all(stored(loaded, i)["ties"] == stored(loaded, i)["research"] for i in leads)
     set_zone(loaded, zone)
     assert check(loaded) == []
     assert stored(loaded, "ext_s10")["ties"] == before["ties"] + 1
@@ -151,3 +156,15 @@ def test_gap_leads_from_aggregates_equal_the_bound_path(big, monkeypatch):
         slow = registry.get("gap_leads").run(big, segment=segment, limit=30).table
         monkeypatch.undo()
         assert len(fast) > 0 and fast.to_dict("records") == slow.to_dict("records")
+
+
+def test_a_store_with_columns_of_another_version_still_bulk_loads(tmp_path):
+    """COPY maps columns by position: a table that has a column this version does not declare (a
+    maintained property since renamed) gets it empty, and the load goes through."""
+    store = EmbeddedStore(tmp_path / "db")
+    try:
+        store._conn.execute("ALTER TABLE Enterprise ADD lead_renamed_since INT64")
+        load_paths(store, [BUNDLED])
+        assert store.counts()["nodes"]["Enterprise"] > 100 and check(store) == []
+    finally:
+        store.close()

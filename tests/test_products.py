@@ -331,6 +331,19 @@ def test_leads_through_products_match_the_reference_and_print_paths(loaded):
     assert [r["lead"] for r in top] == ranked[:3]
 
 
+@pytest.mark.parametrize("params", [{"limit": 10000}, {"limit": 7}, {"limit": 30, "max_paths": 2},
+                                    {"limit": 30, "min_score": 2.0}])
+def test_product_leads_from_aggregates_equal_the_bound_path(loaded, monkeypatch, params):
+    """The product paths kept with each lead (queries/lead_aggregates.py) give the table that
+    computing every product path at query time gives."""
+    from queries import lead_ranking
+    store, _, _ = loaded
+    fast = run(store, "leads", **params).table
+    monkeypatch.setattr(lead_ranking, "applies", lambda *a: False)
+    slow = run(store, "leads", **params).table
+    assert len(fast) > 0 and fast.to_dict("records") == slow.to_dict("records")
+
+
 def test_gaps_over_every_chain_cover_the_industries_of_the_zone(loaded):
     """Without chains: every segment-less chain an in-zone firm is in, each by its firms' products."""
     store, src, zone = loaded
