@@ -137,3 +137,18 @@ def test_texts_a_call_cannot_enclose_run_as_they_are(neo4j_session_store):
     from graph.store import StoreError
     with pytest.raises(StoreError, match="SyntaxError|Invalid input"):
         store.read("MATCH (n RETURN n")
+
+
+def test_existing_ids_in_one_query_answers_as_one_query_per_label(neo4j_bundled):
+    from graph.store import Store
+    ids = [r["id"] for r in neo4j_bundled.read("MATCH (n) RETURN n.id AS id ORDER BY id LIMIT 300")] + ["no-such-id"]
+    assert neo4j_bundled.existing_ids(ids) == Store.existing_ids(neo4j_bundled, ids)
+    assert len(neo4j_bundled.existing_ids(ids)) == 300
+
+
+def test_neo4j_has_the_in_zone_index_the_variants_join_on(neo4j_session_store):
+    from graph import schema
+    assert any("FOR (n:Enterprise) ON (n.in_zone)" in s for s in schema.neo4j_ddl())
+    found = neo4j_session_store.read("SHOW INDEXES YIELD labelsOrTypes, properties, state "
+                                     "WHERE labelsOrTypes = ['Enterprise'] AND properties = ['in_zone'] RETURN state")
+    assert [r["state"] for r in found] == ["ONLINE"]
