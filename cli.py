@@ -130,6 +130,28 @@ def stats(obj: Context, fmt):
 
 
 @main.command()
+@click.option("--repair", is_flag=True, help="Recompute and store them (audited) when they differ.")
+@click.pass_obj
+def check(obj: Context, repair):
+    """Recompute the maintained lead aggregates and compare them with the stored ones; exit 1 when they
+    differ. 一致性检查"""
+    from queries.lead_aggregates import check as differences
+    with obj.store(read_only=not repair) as store:
+        problems = differences(store)
+        if problems and repair:
+            from security import audit, writes
+            writes.refresh_aggregates(store, who=audit.os_user(), data_dir=obj.home(), differences=problems)
+            problems = differences(store)
+            click.echo("聚合已重算 / aggregates recomputed")
+    if problems:
+        click.echo("维护的招商线索聚合与图不一致 / the maintained lead aggregates differ from the graph:", err=True)
+        for line in problems:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    click.echo("一致 / consistent: the maintained lead aggregates match a recomputation")
+
+
+@main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--mapping", default=None, help="YAML mapping file for a layout other than the native one.")
 @click.option("--encoding", default=None, help="Force a text encoding (utf-8, gbk, gb18030…).")

@@ -13,9 +13,14 @@ def open_store(backend: str | None = None, *, read_only: bool = False, **options
     backend = backend or os.environ.get("CHAINGRAPH_STORE", "embedded")
     if backend == "embedded":
         from graph.embedded import EmbeddedStore
-        return EmbeddedStore(options.pop("data_dir", None), read_only=read_only, **options)
-    if backend == "neo4j":
+        store = EmbeddedStore(options.pop("data_dir", None), read_only=read_only, **options)
+    elif backend == "neo4j":
         from graph.neo4j_store import Neo4jStore
         options.pop("data_dir", None)   # CHAINGRAPH_DATA_DIR concerns the embedded store only
-        return Neo4jStore(read_only=read_only, **options)
-    raise StoreError(f"unknown store {backend!r}: choose one of {', '.join(BACKENDS)}")
+        store = Neo4jStore(read_only=read_only, **options)
+    else:
+        raise StoreError(f"unknown store {backend!r}: choose one of {', '.join(BACKENDS)}")
+    if not read_only:
+        from queries.lead_aggregates import ensure
+        ensure(store)
+    return store

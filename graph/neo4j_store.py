@@ -239,7 +239,7 @@ class Neo4jStore(Store):
         """Reads already run in READ access mode transactions, which Neo4j keeps from writing."""
         yield self
 
-    def write(self, work: Callable[[_Neo4jTx], Any]) -> Any:
+    def _write(self, work: Callable[[_Neo4jTx], Any]) -> Any:
         if self.read_only:
             raise ReadOnlyViolation(f"the Neo4j store at {self.uri} is open read-only")
         try:
@@ -251,7 +251,7 @@ class Neo4jStore(Store):
     def clear(self) -> None:
         # Batched so a large graph does not need one huge transaction's memory.
         while True:
-            done = self.write(lambda tx: tx.run(
+            done = self.write(maintain=False, work=lambda tx: tx.run(
                 "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c")[0]["c"])
             if done == 0:
                 return

@@ -187,6 +187,18 @@ REL_TYPES: tuple[RelType, ...] = (
                         "A firm that MAKES an included product is in that segment (or chain) as if by IN_SEGMENT."),
 )
 
+# Derived properties every write keeps (queries/lead_aggregates.py): declared so LadybugDB has the
+# columns, but never loaded, exported or shown as data (they are not in ``props``).
+_PARTNER_FLAGS = (Prop("lead_alliance", "bool"), Prop("lead_party", "bool"))
+MAINTAINED: dict[str, tuple[Prop, ...]] = {
+    "Enterprise": _PARTNER_FLAGS + tuple(Prop(n, "int") for n in (
+        "lead_ties", "lead_supply_ties", "lead_group_ties", "lead_research_ties")) + (
+        Prop("lead_supply_exact"), *(Prop(n, "int") for n in ("lead_partners", "lead_alliance_n", "lead_party_n")),
+        Prop("lead_score", "float"), Prop("lead_gap_min", "int"), Prop("lead_path_cut", "float")),
+    "Institute": _PARTNER_FLAGS,
+    "Segment": (Prop("lead_inside", "int"),),
+}
+
 LABELS = {n.name: n for n in NODE_LABELS}
 RELS = {r.name: r for r in REL_TYPES}
 
@@ -210,6 +222,9 @@ def ladybug_ddl() -> list[str]:
     for label in NODE_LABELS:
         cols = ", ".join(f"{_quote(p.name)} {LADYBUG_TYPES[p.kind]}" for p in label.props if p.name != "id")
         stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {label.name}(id STRING PRIMARY KEY, {cols})")
+        # ADD rather than in CREATE: a store made before these columns existed gains them too.
+        stmts += [f"ALTER TABLE {label.name} ADD IF NOT EXISTS {p.name} {LADYBUG_TYPES[p.kind]}"
+                  for p in MAINTAINED.get(label.name, ())]
     for rel in REL_TYPES:
         parts = [f"FROM {a} TO {b}" for a, b in rel.pairs]
         parts += [f"{_quote(p.name)} {LADYBUG_TYPES[p.kind]}" for p in rel.props]
@@ -229,6 +244,8 @@ def neo4j_ddl() -> list[str]:
         for prop in label.props:
             if prop.index:
                 stmts.append(f"CREATE INDEX {low}_{prop.name} IF NOT EXISTS FOR (n:{label.name}) ON (n.{_quote(prop.name)})")
+    # The leads ranking scans the firms that are leads (queries/lead_ranking.py).
+    stmts.append("CREATE INDEX enterprise_lead_ties IF NOT EXISTS FOR (n:Enterprise) ON (n.lead_ties)")
     return stmts
 
 

@@ -133,9 +133,23 @@ class Store(ABC):
     def read_only_view(self) -> ContextManager["Store"]:
         """A view of this store that the engine itself keeps from writing (for the console)."""
 
+    def write(self, work: Callable[[Tx], Any], *, maintain: bool = True) -> Any:
+        """Run ``work(tx)`` in one write transaction: all of it commits, or none of it.  The derived
+        properties (queries/lead_aggregates.py) are recomputed in the same transaction, so no reader
+        ever sees them disagree with the graph; ``maintain=False`` only where that cannot change them."""
+        if not maintain:
+            return self._write(work)
+        from queries.lead_aggregates import refresh   # the query layer defines them
+
+        def work_then_refresh(tx: Tx) -> Any:
+            result = work(tx)
+            refresh(self, tx)
+            return result
+        return self._write(work_then_refresh)
+
     @abstractmethod
-    def write(self, work: Callable[[Tx], Any]) -> Any:
-        """Run ``work(tx)`` in one write transaction: all of it commits, or none of it."""
+    def _write(self, work: Callable[[Tx], Any]) -> Any:
+        """The engine's write transaction."""
 
     @abstractmethod
     def create_schema(self) -> None: ...
@@ -170,6 +184,17 @@ class Store(ABC):
         for start in range(0, len(rows), self.BATCH):
             batch = rows[start:start + self.BATCH]
             tx.run(upsert_rels_cypher(rel_type, from_label, to_label, cols, _all_null(batch)), {"rows": batch})
+
+    def set_properties(self, tx: Tx, label: str, rows: list[dict[str, Any]]) -> None:
+        """Set the rows' columns (besides ``id``) on the existing ``label`` nodes with those ids (derived
+        values, e.g. queries/lead_aggregates.py); a None clears a property.  Every row has the same keys."""
+        node = schema.check_label(label)
+        if not rows:
+            return
+        sets = ", ".join(f"n.{schema._quote(c)} = row.{schema._quote(c)}" for c in rows[0] if c != "id")
+        for start in range(0, len(rows), self.BATCH):
+            tx.run(f"UNWIND $rows AS row MATCH (n:{node.name} {{id: row.id}}) SET {sets}",
+                   {"rows": rows[start:start + self.BATCH]})
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {n.name: self.read(f"MATCH (n:{n.name}) RETURN count(n) AS c")[0]["c"]

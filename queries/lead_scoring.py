@@ -265,7 +265,7 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
     # "score" is the exact sum as a float (the table's); "_exact" the decimal the ranking compares.
     return {"lead": lead, "score": float(total), "_exact": total, "gap": gap_status, "ties": len(lead_ties),
             "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en),
-            "_segments": lead_segments, "_partners": partner_ids, "_ties": lead_ties}
+            "_segments": lead_segments, "_partners": partner_ids, "_partner_count": len(partner_ids), "_ties": lead_ties}
 
 
 def passes(row: dict, data: LeadData, segment: str, alliance: str, chain: str) -> bool:

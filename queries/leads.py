@@ -19,6 +19,7 @@ import pandas as pd
 from graph.store import Store
 from queries.lead_scoring import (MAX_GAP_BONUS, MAX_PARTNER_BONUS, TIES, LeadData, check_kinds, passes,
                                   read_leads, read_partners, score, strongest)
+from queries import lead_ranking
 from queries.registry import QueryResult, Subgraph, query
 from queries.segments import count_firms
 
@@ -151,19 +152,19 @@ def describe(row: dict, data: LeadData) -> None:
         if t["partner"] in party:
             sentence += f"，{name} 设有党组织"
         sentences.append(sentence)
-    more = len(row["_ties"]) - len(shown)
+    more = row["ties"] - len(shown)
     if more:
         sentences.append(f"…及另外 {more} 条关系 / and {more} more ties")
     shown_partners = list(dict.fromkeys(t["partner"] for t in shown))
     partners = "、".join(partner_name(p) for p in shown_partners)
-    if len(row["_partners"]) > len(shown_partners):
-        partners += f" 等 {len(row['_partners'])} 家"
+    if row["_partner_count"] > len(shown_partners):
+        partners += f" 等 {row['_partner_count']} 家"
     row.update({"name": lead_name, "region": names.get(row["lead"], {}).get("region"),
                 "segments": "、".join(data.segment_names[s] for s in row["_segments"] if s in data.segment_names),
                 "partners": partners, "paths": "\n".join(sentences),
                 "_alliances": {p: alliances[p] for p in shown_partners},
                 "_names": {k: names[k] for k in [row["lead"], *shown_partners] if k in names}})
-    del row["_ties"]     # every tie of a hub lead: counted in the score, not carried to the app
+    row.pop("_ties", None)     # every tie of a hub lead: counted in the score, not carried to the app
 
 
 def lead_graph(row: dict) -> Subgraph:
@@ -194,11 +195,15 @@ def leads(store: Store, chain: str, segment: str, alliance: str, tie_types: list
     limit = max(1, min(int(limit), 10_000))
     max_paths = max(1, min(int(max_paths), 1_000))
     recorded = [k for k in tie_types if k != "product"]     # product ties: queries/product_leads.py
-    rows, data = (top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=recorded,
-                            weak_threshold=weak_threshold, min_score=min_score, limit=limit)
-                  if recorded or not tie_types else ([], LeadData()))
-    for r in rows:
-        r["_paths"] = strongest(r["_ties"], data, max_paths)
+    if lead_ranking.applies(check_kinds(recorded or None), chain, alliance) and (recorded or not tie_types):
+        rows, data = lead_ranking.top_leads(store, segment=segment, weak_threshold=weak_threshold,
+                                            min_score=min_score, limit=limit, max_paths=max_paths)
+    else:
+        rows, data = (top_leads(store, chain=chain, segment=segment, alliance=alliance, tie_types=recorded,
+                                weak_threshold=weak_threshold, min_score=min_score, limit=limit)
+                      if recorded or not tie_types else ([], LeadData()))
+        for r in rows:
+            r["_paths"] = strongest(r["_ties"], data, max_paths)
     read_partners(store, data, [t["partner"] for r in rows for t in r["_paths"]])
     for r in rows:
         describe(r, data)

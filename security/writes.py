@@ -52,3 +52,10 @@ def zone(store: Store, ids: list[str], *, who: str, data_dir: str | Path, files:
     return audit.record(data_dir, "zone", who, store.describe(), snapshot=snapshot,
                         files=audit.file_digests(list(files)), in_zone=len(wanted), changes_total=len(changes),
                         changes=[c.as_dict(audit.VALUE_WIDTH) for c in changes[:audit.MAX_CHANGES]])
+
+
+def refresh_aggregates(store: Store, *, who: str, data_dir: str | Path, differences: list[str]) -> dict:
+    """Recompute the maintained lead aggregates (``chaingraph check --repair``): derived values only,
+    so no snapshot; the differences found are audited."""
+    store.write(lambda tx: None)          # every write refreshes them (graph/store.py)
+    return audit.record(data_dir, "refresh_aggregates", who, store.describe(), differences=differences)

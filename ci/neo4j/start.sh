@@ -6,6 +6,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
+# NEO4J_HEAP: the server's Java heap (default 2g, as in every test run); a benchmark at 1M enterprises
+# takes more, e.g. NEO4J_HEAP=8g bash ci/neo4j/with-neo4j.sh python -m bench.
+heap="${NEO4J_HEAP:-2g}"
+if ! [[ "$heap" =~ ^[0-9]+[kKmMgG]?$ ]]; then
+  echo "NEO4J_HEAP must be a Java heap size such as 2g or 8192m, not '$heap'" >&2
+  exit 2
+fi
 mkdir -p target
 if [ ! -s target/classpath.txt ] || [ pom.xml -nt target/classpath.txt ] || \
    [ src/main/java/chaingraph/TestServer.java -nt target/classes/chaingraph/TestServer.class ]; then
@@ -19,7 +26,7 @@ data_dir="${2:-}"
 # Empty the log before the server starts: the background redirection truncates it only when the
 # subshell runs, and a restart on the same port must not see the previous server's URI line.
 : > "target/neo4j.$port.log"
-nohup java -Xmx2g -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" ${data_dir:+"$data_dir"} \
+nohup java "-Xmx$heap" -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" ${data_dir:+"$data_dir"} \
   >> "target/neo4j.$port.log" 2>&1 &
 echo $! > "target/neo4j.$port.pid"
 echo "$work" > "target/neo4j.$port.work"

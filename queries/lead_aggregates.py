@@ -1,0 +1,216 @@
+"""Lead aggregates: per-firm tie counts, points and partner bonuses that every write keeps up to date,
+so ranking the 以商招商 leads is a scan of the firms plus a top-k (queries/lead_ranking.py) instead of
+reading every tie.
+
+Consistency rule: ``Store.write`` recomputes them inside the same transaction as the write itself
+(graph/store.py), so a reader never sees a graph and its aggregates disagree; ``chaingraph check``
+recomputes them without writing and compares (``check``).  A refresh recomputes every lead but
+writes only the values that changed (a small edit to a big graph writes little).  The properties
+are declared in the schema registry (graph/schema.py: MAINTAINED), never loaded, exported or shown.
+
+What is kept, by the score's definition (queries/lead_scoring.py), for every tie kind together:
+- partners (every Enterprise and Institute): ``lead_alliance`` (member of an alliance),
+  ``lead_party`` (has a party organisation of its own, 单独组建);
+- Segment: ``lead_inside``, its in-zone firm count (queries/segments.count_firms: IN_SEGMENT and
+  INCLUDES products), for segments that are part of a chain;
+- leads (out-of-zone firms with a tie to an in-zone firm or institute): ``lead_ties`` and per kind
+  ``lead_supply_ties``, ``lead_group_ties``, ``lead_research_ties``; ``lead_supply_exact`` (the
+  supply points' decimal sum, as text); distinct in-zone partners ``lead_partners``, of which in an
+  alliance ``lead_alliance_n`` and with a party organisation ``lead_party_n``; ``lead_score`` (the
+  score without its gap bonus, as a float: the order the ranking scans in); ``lead_gap_min`` (the
+  fewest in-zone firms among its chain segments, NULL: none), which gives the gap bonus for any
+  weak threshold; ``lead_path_cut`` (the float strength of its PATHS_KEPT-th strongest tie: its
+  shown paths are the ties at or above it).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from queries.lead_scoring import (ALLIANCE_BONUS, GROUP_WEIGHT, OWN_ORG_FORM, PARTY_BONUS, RESEARCH_WEIGHT,
+                                  UNKNOWN_WEIGHT, exact)
+
+WHERE_TIE = "o.in_zone = false AND i.in_zone = true"
+FIRM_PATTERN = "(o:Enterprise)-[r:SUPPLIES|SUBSIDIARY_OF]-(i:Enterprise)"
+RESEARCH_PATTERN = "(o:Enterprise)<-[r:COOPERATES_WITH]-(i:Institute)"
+LEAD_PROPS = ["lead_ties", "lead_supply_ties", "lead_group_ties", "lead_research_ties", "lead_supply_exact",
+              "lead_partners", "lead_alliance_n", "lead_party_n", "lead_score", "lead_gap_min", "lead_path_cut"]
+# How many explaining paths a lead shows by default (the leads analysis's max_paths): the strength
+# of its PATHS_KEPT-th strongest tie is kept, so reading the shown ties is a filter, not a sort.
+PATHS_KEPT = 5
+# A tie's float strength: its points + its partner's bonuses (queries/lead_scoring.strength, exactly).
+STRENGTH = ("{points} + CASE WHEN i.lead_alliance THEN " + str(float(ALLIANCE_BONUS)) + " ELSE 0.0 END"
+            " + CASE WHEN i.lead_party THEN " + str(float(PARTY_BONUS)) + " ELSE 0.0 END")
+FIRM_POINTS = "CASE {type_r} WHEN 'SUPPLIES' THEN 1 + coalesce(r.weight, 0.5) ELSE 2.0 END"
+STRENGTHS = """
+MATCH {pattern} WHERE """ + WHERE_TIE + """
+WITH o, {strength} AS s{order}
+RETURN o.id AS lead, {top} AS top"""
+TOP = {"embedded": "list_slice(list_sort(collect(s), 'DESC'), 1, $n)", "neo4j": "collect(s)[..$n]"}
+TOP_ORDER = {"embedded": "", "neo4j": " ORDER BY s DESC"}
+
+# Partners in an alliance / with a party organisation of their own: few, read from those sides
+# (not an EXISTS per firm); a flag is true or NULL, so the sums below read NULL as "no".
+IN_ALLIANCE = "MATCH (i:{label})-[:MEMBER_OF]->(:Alliance) RETURN DISTINCT i.id AS id"
+WITH_PARTY = "MATCH (i:{label})<-[:BASED_IN]-(p:PartyOrg) WHERE p.form = $own_form RETURN DISTINCT i.id AS id"
+STORED_FLAGS = """
+MATCH (i:{label}) WHERE i.lead_alliance IS NOT NULL OR i.lead_party IS NOT NULL
+RETURN i.id AS id, i.lead_alliance AS lead_alliance, i.lead_party AS lead_party"""
+# Supply weights per lead, summed exactly in Python (decimal, as written); -1 stands for "unknown".
+SUPPLY_WEIGHTS = f"""
+MATCH (o:Enterprise)-[r:SUPPLIES]-(i:Enterprise) WHERE {WHERE_TIE}
+RETURN o.id AS lead, collect(coalesce(r.weight, -1.0)) AS weights"""
+TIE_COUNTS = {"lead_group_ties": "(o:Enterprise)-[r:SUBSIDIARY_OF]-(i:Enterprise)", "lead_research_ties": RESEARCH_PATTERN}
+TIE_COUNT = "MATCH {pattern} WHERE " + WHERE_TIE + " RETURN o.id AS lead, count(r) AS n"
+PARTNERS = """
+MATCH {pattern} WHERE """ + WHERE_TIE + """ WITH DISTINCT o, i
+RETURN o.id AS lead, count(i) AS n, sum(CASE WHEN i.lead_alliance THEN 1 ELSE 0 END) AS a,
+       sum(CASE WHEN i.lead_party THEN 1 ELSE 0 END) AS b"""
+GAP_MIN = """
+MATCH (o:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE o.in_zone = false AND s.lead_inside IS NOT NULL
+RETURN o.id AS lead, min(s.lead_inside) AS m"""
+STORED = "MATCH (o:Enterprise) WHERE o.lead_ties IS NOT NULL RETURN o.id AS id, " + \
+    ", ".join(f"o.{p} AS {p}" for p in LEAD_PROPS)
+CHAIN_SEGMENTS = "MATCH (s:Segment)-[:PART_OF]->(:Chain) RETURN DISTINCT s.id AS id"
+STORED_INSIDE = "MATCH (s:Segment) WHERE s.lead_inside IS NOT NULL RETURN s.id AS id, s.lead_inside AS n"
+
+
+class TxReader:
+    """A store whose reads run inside a write transaction (they see its uncommitted writes), for the
+    library's read helpers (e.g. count_firms) during a refresh."""
+
+    def __init__(self, store, tx):
+        self._store, self._tx = store, tx
+        self.backend = store.backend
+
+    def read(self, cypher: str, params: dict | None = None, **_) -> list[dict[str, Any]]:
+        return self._tx.run(cypher, params or {})
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
+@lru_cache(maxsize=65_536)
+def _supply_points(weight: float) -> Decimal:
+    """One supply tie's points: 1 + its weight as written, 0.5 when unknown (-1); cached, as
+    weights repeat (3 decimals: at most 1,001 values)."""
+    return 1 + (exact(weight) if weight >= 0 else UNKNOWN_WEIGHT)
+
+
+def leads_of(reader) -> dict[str, dict]:
+    """Every lead's aggregates, computed from the graph (partner flags and segment counts as stored)."""
+    leads: dict[str, dict] = {}
+
+    def lead(i: str) -> dict:
+        if i not in leads:
+            leads[i] = {"id": i, "lead_ties": 0, "lead_supply_ties": 0, "lead_group_ties": 0, "lead_research_ties": 0,
+                        "lead_supply_exact": Decimal(0), "lead_partners": 0, "lead_alliance_n": 0, "lead_party_n": 0,
+                        "lead_gap_min": None}
+        return leads[i]
+    for r in reader.read(SUPPLY_WEIGHTS):
+        row = lead(r["lead"])
+        row["lead_supply_ties"] = len(r["weights"])
+        row["lead_supply_exact"] = sum(map(_supply_points, r["weights"]), Decimal(0))
+    for prop, pattern in TIE_COUNTS.items():
+        for r in reader.read(TIE_COUNT.format(pattern=pattern)):
+            lead(r["lead"])[prop] = int(r["n"])
+    for pattern in (FIRM_PATTERN, RESEARCH_PATTERN):     # institutes and firms: never the same partner
+        for r in reader.read(PARTNERS.format(pattern=pattern)):
+            row = lead(r["lead"])
+            row["lead_partners"] += int(r["n"])
+            row["lead_alliance_n"] += int(r["a"])
+            row["lead_party_n"] += int(r["b"])
+    for pattern, points in ((FIRM_PATTERN, FIRM_POINTS), (RESEARCH_PATTERN, "1.0")):
+        text = STRENGTHS.format(pattern=pattern, strength=STRENGTH.format(points=points.format(type_r=reader.type_of("r"))),
+                                order=TOP_ORDER[reader.backend], top=TOP[reader.backend])
+        for r in reader.read(text, {"n": PATHS_KEPT}):
+            lead(r["lead"]).setdefault("_top", []).extend(r["top"])
+    for r in reader.read(GAP_MIN):
+        if r["lead"] in leads:
+            leads[r["lead"]]["lead_gap_min"] = int(r["m"])
+    for row in leads.values():
+        row["lead_ties"] = row["lead_supply_ties"] + row["lead_group_ties"] + row["lead_research_ties"]
+        exact_score = (row["lead_supply_exact"] + GROUP_WEIGHT * row["lead_group_ties"] +
+                       RESEARCH_WEIGHT * row["lead_research_ties"] + ALLIANCE_BONUS * row["lead_alliance_n"] +
+                       PARTY_BONUS * row["lead_party_n"])
+        row["lead_score"] = float(exact_score)
+        row["lead_supply_exact"] = str(row["lead_supply_exact"])
+        row["lead_path_cut"] = sorted(row.pop("_top", [0.0]), reverse=True)[:PATHS_KEPT][-1]
+    return leads
+
+
+def segment_counts(reader) -> dict[str, int]:
+    """In-zone firms of every chain segment, as the gaps count them."""
+    from queries.segments import count_firms
+    segments = sorted({r["id"] for r in reader.read(CHAIN_SEGMENTS)})
+    inside = count_firms(reader, segments)[0] if segments else {}
+    return {s: inside.get(s, 0) for s in segments}
+
+
+def _changed(want: dict[str, dict], stored: dict[str, dict]) -> list[dict]:
+    """Rows to write: new or changed leads, and firms that are leads no longer (every value NULL)."""
+    rows = [row for i, row in want.items() if stored.get(i) != row]
+    rows += [{"id": i, **dict.fromkeys(LEAD_PROPS)} for i in stored if i not in want]
+    return rows
+
+
+def partner_flags(reader, label: str) -> dict[str, dict]:
+    """{id: {lead_alliance, lead_party}} of the partners that have either (true, else None)."""
+    alliance = {r["id"] for r in reader.read(IN_ALLIANCE.format(label=label))}
+    party = {r["id"] for r in reader.read(WITH_PARTY.format(label=label), {"own_form": OWN_ORG_FORM})}
+    return {i: {"id": i, "lead_alliance": True if i in alliance else None, "lead_party": True if i in party else None}
+            for i in alliance | party}
+
+
+def refresh(store, tx) -> None:
+    """Recompute every aggregate inside ``tx`` (after the write's own work); write what changed."""
+    reader = TxReader(store, tx)
+    for label in ("Enterprise", "Institute"):
+        stored = {r["id"]: r for r in tx.run(STORED_FLAGS.format(label=label))}
+        want = partner_flags(reader, label)
+        rows = [row for i, row in want.items() if stored.get(i) != row]
+        rows += [{"id": i, "lead_alliance": None, "lead_party": None} for i in stored if i not in want]
+        store.set_properties(tx, label, rows)
+    stored_inside = {r["id"]: r["n"] for r in tx.run(STORED_INSIDE)}
+    inside = segment_counts(reader)
+    rows = [{"id": s, "lead_inside": n} for s, n in inside.items() if stored_inside.get(s) != n]
+    rows += [{"id": s, "lead_inside": None} for s in stored_inside if s not in inside]
+    store.set_properties(tx, "Segment", rows)
+    stored = {r["id"]: r for r in tx.run(STORED)}
+    store.set_properties(tx, "Enterprise", _changed(leads_of(reader), stored))
+
+
+def check(store, limit: int = 20) -> list[str]:
+    """Differences between the stored aggregates and a recomputation (empty: consistent)."""
+    problems = []
+    for label in ("Enterprise", "Institute"):
+        stored = {r["id"]: r for r in store.read(STORED_FLAGS.format(label=label))}
+        want = partner_flags(store, label)
+        for i in sorted(set(stored) | set(want)):
+            if stored.get(i) != want.get(i):
+                problems.append(f"{label} {i}: partner flags stored {stored.get(i)}, recomputed {want.get(i)}")
+    stored_inside = {r["id"]: r["n"] for r in store.read(STORED_INSIDE)}
+    inside = segment_counts(store)
+    for s in sorted(set(stored_inside) | set(inside)):
+        if stored_inside.get(s) != inside.get(s):
+            problems.append(f"Segment {s}: lead_inside stored {stored_inside.get(s)!r}, recomputed {inside.get(s)!r}")
+    stored = {r["id"]: r for r in store.read(STORED)}
+    want = leads_of(store)
+    for row in _changed(want, stored):
+        got = stored.get(row["id"], dict.fromkeys(LEAD_PROPS))
+        diffs = [f"{p} stored {got.get(p)!r}, recomputed {row[p]!r}" for p in LEAD_PROPS if got.get(p) != row[p]]
+        problems.append(f"Enterprise {row['id']}: " + "; ".join(diffs))
+    return problems[:limit] + ([f"… and {len(problems) - limit} more"] if len(problems) > limit else [])
+
+
+# A store written before the aggregates existed has leads but no aggregates: computed once on open.
+HAS_AGGREGATES = "MATCH (o:Enterprise) WHERE o.lead_ties IS NOT NULL RETURN o.id AS id LIMIT 1"
+HAS_LEAD = f"MATCH {FIRM_PATTERN} WHERE {WHERE_TIE} RETURN o.id AS id LIMIT 1"
+HAS_RESEARCH_LEAD = f"MATCH {RESEARCH_PATTERN} WHERE {WHERE_TIE} RETURN o.id AS id LIMIT 1"
+
+
+def ensure(store) -> None:
+    """Compute the aggregates of a store that has leads but none stored (made by an older version)."""
+    if not store.read(HAS_AGGREGATES) and (store.read(HAS_LEAD) or store.read(HAS_RESEARCH_LEAD)):
+        store.write(lambda tx: None)
