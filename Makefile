@@ -27,4 +27,4 @@ test: install
 	bash ci/neo4j/with-neo4j.sh $(PY) -m pytest tests
 
 clean:
-	rm -rf $(VENV) .chaingraph ci/neo4j/target
+	rm -rf $(VENV) .chaingraph ci/neo4j/target static/lightview-cache

@@ -108,10 +108,11 @@ def yes_no(value):
     return value
 
 
-def label_name(label: str) -> str:
-    """A node label or relationship type in the user's language (the schema registry's Chinese names)."""
+def label_name(label: str, en: bool | None = None) -> str:
+    """A node label or relationship type in the user's language (the schema registry's Chinese names);
+    ``en`` picks the language outside a page run (the light view's builder)."""
     from graph import schema
-    if english():
+    if english() if en is None else en:
         return label
     item = schema.LABELS.get(label) or schema.RELS.get(label)
     return item.zh if item else label

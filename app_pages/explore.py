@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import drawing, nav
-from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name, md
+from app_pages import drawing, lightview, nav
+from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name, md, english
 from graph import schema
 from queries.registry import Subgraph
 
 DEFAULT_CAP = 300
+MAX_CAP = 10000
+IN_PAGE_MAX = 3000        # nodes; bigger views are drawn by the light view only (Cytoscape here: many seconds)
 TYPEAHEAD_LIMIT = 20000   # nodes; above this the search box asks the store (search query) instead
 
 
@@ -71,7 +73,7 @@ def page() -> None:
                                     default=_list_param("types"), format_func=label_name)
         depth = st.radio(tr("深度", "Depth"), [1, 2], index=1 if st.query_params.get("depth") == "2" else 0,
                          horizontal=True)
-        cap = st.number_input(tr("最多显示节点", "Max nodes drawn"), 10, 3000, _int_param("cap", DEFAULT_CAP, 10, 3000))
+        cap = st.number_input(tr("最多显示节点", "Max nodes drawn"), 10, MAX_CAP, _int_param("cap", DEFAULT_CAP, 10, MAX_CAP))
         layout = st.radio(tr("布局", "Layout"), ["spring", "hierarchical"],
                           format_func=lambda l: tr("力导向(预计算)", "force (precomputed)") if l == "spring"
                           else tr("分层", "hierarchical"), horizontal=True)
@@ -91,18 +93,28 @@ def page() -> None:
         return
     if cut:
         st.warning(tr(f"还有 {cut} 个邻居未显示（上限 {int(cap)}）。", f"{cut} more not shown (cap {int(cap)})."))
-    st.markdown(drawing.legend_html({n["label"] for n in graph.nodes.values()}), unsafe_allow_html=True)
     positions = (drawing.layered_positions(graph) if layout == "hierarchical"
                  else drawing.spring_positions(graph, centres=ids))
-    event = drawing.show(graph, positions, key="explore-graph", height=600, expand=True,
-                         physics=physics and len(graph.nodes) <= 150)
+    if len(graph.nodes) > lightview.THRESHOLD:
+        light_link(graph, positions, ids, depth, int(cap), label_filter, rel_filter)
+    st.markdown(drawing.legend_html({n["label"] for n in graph.nodes.values()}), unsafe_allow_html=True)
+    if len(graph.nodes) > IN_PAGE_MAX:
+        st.info(tr(f"视图有 {len(graph.nodes)} 个节点，超过页面内绘制上限 {IN_PAGE_MAX}：请在轻量视图中查看。",
+                   f"The view has {len(graph.nodes)} nodes, over the in-page limit of {IN_PAGE_MAX}: "
+                   "see it in the light view."))
+        event = None
+    else:
+        event = drawing.show(graph, positions, key="explore-graph", height=600, expand=True,
+                             physics=physics and len(graph.nodes) <= 150)
     if event and event.get("action") == "expand":
         new = [i for i in event.get("data", {}).get("node_ids", []) if i not in ids]
         if new:
             st.session_state["explore_ids"] = ids + new
             st.rerun()
-    st.caption(tr(f"{len(graph.nodes)} 个节点，{len(graph.edges)} 条关系。双击节点展开。",
-                  f"{len(graph.nodes)} nodes, {len(graph.edges)} relationships. Double-click a node to expand."))
+    drawn_here = len(graph.nodes) <= IN_PAGE_MAX
+    st.caption(tr(f"{len(graph.nodes)} 个节点，{len(graph.edges)} 条关系。" + ("双击节点展开。" if drawn_here else ""),
+                  f"{len(graph.nodes)} nodes, {len(graph.edges)} relationships." +
+                  (" Double-click a node to expand." if drawn_here else "")))
     left, right = st.columns([2, 1])
     with right:
         selected = st.selectbox(tr("节点详情", "Node details"), list(graph.nodes),
@@ -121,6 +133,21 @@ def page() -> None:
                            file_name="chaingraph-view.html", mime="text/html", key="explore_html")
         st.download_button(tr("导出 PNG", "Export PNG"), lambda: drawing.png_bytes(graph, positions),
                            file_name="chaingraph-view.png", mime="image/png", key="explore_png")
+
+
+def light_link(graph: Subgraph, positions: dict, ids: list[str], depth: int, cap: int, labels: list[str],
+               rel_types: list[str]) -> None:
+    """A big view also gets the light view (app_pages/lightview.py): a static page, drawn in about a
+    second, which links back here and to the firm pages."""
+    if not st.get_option("server.enableStaticServing"):
+        st.caption(tr("轻量视图需要 server.enableStaticServing = true（.streamlit/config.toml）。",
+                      "The light view needs server.enableStaticServing = true (.streamlit/config.toml)."))
+        return
+    page = lightview.page_html(graph, positions, centres=ids, depth=depth, cap=cap, labels=labels,
+                               rel_types=rel_types, en=english())
+    url = lightview.publish(page)
+    st.link_button(tr("在轻量视图中打开（大视图更快）", "Open in the light view (faster for big views)"), url,
+                   type="primary", icon=":material/open_in_new:")
 
 
 def build_view(ids: list[str], depth: int, labels: list[str], rel_types: list[str], cap: int) -> tuple[Subgraph, int]:

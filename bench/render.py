@@ -4,10 +4,15 @@ The view is requested the way a user shares it, by URL (``/explore?node=…&dept
 the app started against a store the bench has already loaded.  "Drawn" means the Cytoscape instance
 inside the component iframe has painted a frame holding every node the page says it shows; the time
 is from the navigation request to that paint (taken inside the frame, on the same wall clock).
+
+measure_light() times the light view of the same kind of view (app_pages/lightview.py: the static page
+a view over 300 nodes also gets), at 1,000 and 5,000 nodes: from the navigation request to the page's
+first vis-network frame with every node (``window.__lightDrawn``, recorded by the page itself).
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -134,3 +139,67 @@ def measure(data_dir: Path, centre: str, *, cap: int = 1000, runs: int = 5, scre
             "expected_nodes": last["expected"], "cold_s": round(results[0]["s"], 3),
             "p50_s": round(statistics.median(warm), 3), "runs": len(results),
             "all_s": [round(r["s"], 3) for r in results]}
+
+
+# The light view (app_pages/lightview.py): a static page that records its own first frame with every node.
+LIGHT_LINK = "轻量视图"
+
+
+def light_url(page, explore_url: str, timeout_s: float) -> tuple[str, float]:
+    """Open the Explore page for a view and take its light-view link; also how long until the link showed
+    (Streamlit starting the page and Python building and writing the light page)."""
+    started = time.perf_counter()
+    page.goto(explore_url, wait_until="commit")
+    link = page.get_by_role("link", name=re.compile(LIGHT_LINK)).first
+    link.wait_for(timeout=timeout_s * 1000)
+    return link.evaluate("a => a.href"), time.perf_counter() - started
+
+
+def draw_light_once(page, url: str, timeout_s: float) -> dict:
+    """Navigate to a light page and wait for its first frame with every node (window.__lightDrawn)."""
+    started = time.time() * 1000
+    page.goto(url, wait_until="commit")
+    drawn = page.wait_for_function("() => window.__lightDrawn", timeout=timeout_s * 1000).json_value()
+    return {"s": (drawn["t"] - started) / 1000, "nodes": drawn["n"], "edges": drawn["e"]}
+
+
+def measure_light(data_dir: Path, centre: str, *, caps: tuple[int, ...] = (1000, 5000), runs: int = 5,
+                  screenshot_dir: Path | None = None, timeout_s: float = 120) -> dict:
+    """The light view of ``/explore?node=centre&depth=2&cap=N`` for each cap, on one freshly started app.
+    Per cap: ``link_s`` is the Explore page until its light-view link shows; ``cold_s`` the first load of
+    the light page in a fresh browser profile (nothing cached: the page and vis-network both fetched);
+    ``p50_s`` the median of the further loads (new page each time, same profile).  Returns
+    ``{"caps": {cap: figures}}`` with the same figure names as measure()."""
+    from playwright.sync_api import sync_playwright
+    port = free_port()
+    proc = start_app(data_dir, port)
+    out = {"centre": centre, "caps": {}}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for cap in caps:
+                explore = f"http://127.0.0.1:{port}/explore?node={urllib.parse.quote(centre)}&depth=2&cap={int(cap)}"
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                url, link_s = light_url(page, explore, timeout_s)
+                context.close()
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                results = []
+                for i in range(runs):
+                    page = context.new_page()
+                    results.append(draw_light_once(page, url, timeout_s))
+                    if i == runs - 1 and screenshot_dir:
+                        screenshot_dir.mkdir(parents=True, exist_ok=True)
+                        page.screenshot(path=str(screenshot_dir / f"light-{cap}.png"))
+                    page.close()
+                context.close()
+                warm = [r["s"] for r in results[1:]] or [results[0]["s"]]
+                out["caps"][cap] = {"nodes": results[-1]["nodes"], "edges": results[-1]["edges"],
+                                    "link_s": round(link_s, 3), "cold_s": round(results[0]["s"], 3),
+                                    "p50_s": round(statistics.median(warm), 3), "runs": len(results),
+                                    "all_s": [round(r["s"], 3) for r in results]}
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return out

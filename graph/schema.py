@@ -194,7 +194,7 @@ MAINTAINED: dict[str, tuple[Prop, ...]] = {
     "Enterprise": _PARTNER_FLAGS + tuple(Prop(n, "int") for n in (
         "lead_ties", "lead_supply_ties", "lead_group_ties", "lead_research_ties")) + (
         Prop("lead_supply_exact"), *(Prop(n, "int") for n in ("lead_partners", "lead_alliance_n", "lead_party_n")),
-        Prop("lead_score", "float"), Prop("lead_gap_min", "int"), Prop("lead_path_cut", "float")),
+        Prop("lead_score", "float"), Prop("lead_gap_min", "int"), Prop("lead_paths", "list")),
     "Institute": _PARTNER_FLAGS,
     "Segment": (Prop("lead_inside", "int"),),
 }

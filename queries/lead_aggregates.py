@@ -19,36 +19,98 @@ What is kept, by the score's definition (queries/lead_scoring.py), for every tie
   alliance ``lead_alliance_n`` and with a party organisation ``lead_party_n``; ``lead_score`` (the
   score without its gap bonus, as a float: the order the ranking scans in); ``lead_gap_min`` (the
   fewest in-zone firms among its chain segments, NULL: none), which gives the gap bonus for any
-  weak threshold; ``lead_path_cut`` (the float strength of its PATHS_KEPT-th strongest tie: its
-  shown paths are the ties at or above it).
+  weak threshold; ``lead_paths``: its PATHS_KEPT strongest ties in the explanation's order (type,
+  direction, partner flags, partner), so the shown paths need no tie read.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from queries.lead_scoring import (ALLIANCE_BONUS, GROUP_WEIGHT, OWN_ORG_FORM, PARTY_BONUS, RESEARCH_WEIGHT,
-                                  UNKNOWN_WEIGHT, exact)
+from queries.lead_scoring import (ALLIANCE_BONUS, GROUP_WEIGHT, OWN_ORG_FORM, PARTY_BONUS, RESEARCH_WEIGHT, TIES,
+                                  UNKNOWN_WEIGHT, _points, exact)
 
 WHERE_TIE = "o.in_zone = false AND i.in_zone = true"
 FIRM_PATTERN = "(o:Enterprise)-[r:SUPPLIES|SUBSIDIARY_OF]-(i:Enterprise)"
 RESEARCH_PATTERN = "(o:Enterprise)<-[r:COOPERATES_WITH]-(i:Institute)"
 LEAD_PROPS = ["lead_ties", "lead_supply_ties", "lead_group_ties", "lead_research_ties", "lead_supply_exact",
-              "lead_partners", "lead_alliance_n", "lead_party_n", "lead_score", "lead_gap_min", "lead_path_cut"]
-# How many explaining paths a lead shows by default (the leads analysis's max_paths): the strength
-# of its PATHS_KEPT-th strongest tie is kept, so reading the shown ties is a filter, not a sort.
+              "lead_partners", "lead_alliance_n", "lead_party_n", "lead_score", "lead_gap_min", "lead_paths"]
+# How many explaining paths a lead keeps (the leads analysis's default max_paths): its PATHS_KEPT
+# strongest ties, in the exact order, are stored, so showing them reads no tie.
 PATHS_KEPT = 5
 # A tie's float strength: its points + its partner's bonuses (queries/lead_scoring.strength, exactly).
 STRENGTH = ("{points} + CASE WHEN i.lead_alliance THEN " + str(float(ALLIANCE_BONUS)) + " ELSE 0.0 END"
             " + CASE WHEN i.lead_party THEN " + str(float(PARTY_BONUS)) + " ELSE 0.0 END")
 FIRM_POINTS = "CASE {type_r} WHEN 'SUPPLIES' THEN 1 + coalesce(r.weight, 0.5) ELSE 2.0 END"
-STRENGTHS = """
-MATCH {pattern} WHERE """ + WHERE_TIE + """
-WITH o, {strength} AS s{order}
-RETURN o.id AS lead, {top} AS top"""
-TOP = {"embedded": "list_slice(list_sort(collect(s), 'DESC'), 1, $n)", "neo4j": "collect(s)[..$n]"}
-TOP_ORDER = {"embedded": "", "neo4j": " ORDER BY s DESC"}
+# (pattern, points, weight, lead is the source): one query per direction, as the sentence depends on
+# it (LadybugDB's start_node() of an undirected match names the pattern's left node, not the source).
+DIRECTED = {"out": ("(o)-[r:SUPPLIES|SUBSIDIARY_OF]->(i:Enterprise)", FIRM_POINTS, "r.weight", True),
+            "in": ("(o)<-[r:SUPPLIES|SUBSIDIARY_OF]-(i:Enterprise)", FIRM_POINTS, "r.weight", False),
+            "research": ("(o)<-[r:COOPERATES_WITH]-(i:Institute)", "1.0", "1.0", False)}
+# Per lead (``{leads}`` binds o), the ties within EPS of its n-th strongest, as rows (the n-th:
+# LadybugDB sorts the list of strengths, Neo4j collects them in order).
+EPS = 1e-6     # far above the float error of a strength or a score
+STRONGEST = {
+    "embedded": """{leads}
+MATCH {pattern} WHERE i.in_zone = true
+WITH o, r, i, {strength} AS s
+WITH o, list_sort(collect(s), 'DESC') AS ss,
+     collect({{s: s, partner: i.id, rel: {type_r}, weight: {weight}, a: i.lead_alliance, b: i.lead_party}}) AS ts
+WITH o, ts, list_min(list_slice(ss, 1, $paths)) - $eps AS cut
+UNWIND ts AS t
+WITH o, t, cut WHERE t.s >= cut
+RETURN o.id AS lead, t.partner AS partner, t.rel AS rel, t.weight AS weight, t.a AS a, t.b AS b""",
+    "neo4j": """{leads}
+MATCH {pattern} WHERE i.in_zone = true
+WITH o, r, i, {strength} AS s ORDER BY s DESC
+WITH o, collect({{s: s, partner: i.id, rel: {type_r}, weight: {weight}, a: i.lead_alliance, b: i.lead_party}}) AS ts
+WITH o, ts, ts[..$paths][-1].s - $eps AS cut
+UNWIND ts AS t
+WITH o, t, cut WHERE t.s >= cut
+RETURN o.id AS lead, t.partner AS partner, t.rel AS rel, t.weight AS weight, t.a AS a, t.b AS b"""}
+ALL_LEADS = "MATCH (o:Enterprise) WHERE o.in_zone = false"
+# (relationship type, lead is its source) -> (position in TIES order, kind, sentence)
+ENTRIES = {(rel, source): (position, kind, sentence) for position, (kind, rel, source, sentence) in
+           enumerate((k, *e) for k in TIES for e in TIES[k])}
+
+
+def strongest_ties(reader, leads: str, params: dict, n: int, research: bool = True) -> dict[str, list[dict]]:
+    """Each lead's ``n`` strongest ties (as queries/lead_scoring.strongest orders them: exact strength,
+    then partner, then kind order), for the leads the Cypher ``leads`` binds to o."""
+    found: dict[str, list[tuple]] = defaultdict(list)
+    type_r = reader.type_of("r")
+    for part, (pattern, points, weight, out) in DIRECTED.items():
+        if part == "research" and not research:
+            continue
+        text = STRONGEST[reader.backend].format(leads=leads, pattern=pattern, type_r=type_r, weight=weight,
+                                                strength=STRENGTH.format(points=points.format(type_r=type_r)))
+        for t in reader.read(text, {**params, "paths": n, "eps": EPS}):
+            position, kind, sentence = ENTRIES[(t["rel"], out)]
+            weight_ = t["weight"] if t["rel"] == "SUPPLIES" else 1.0
+            points_ = _points(kind, weight_)
+            in_alliance, party = bool(t["a"]), bool(t["b"])
+            strength = points_ + ALLIANCE_BONUS * in_alliance + PARTY_BONUS * party
+            found[t["lead"]].append((-strength, t["partner"], position, {
+                "kind": kind, "partner": t["partner"], "weight": weight_, "sentence": sentence, "rel": t["rel"],
+                "lead_is_source": out, "points": points_, "strength": strength,
+                "in_alliance": in_alliance, "party": party}))
+    return {lead: [t for *_, t in sorted(ts, key=lambda x: x[:3])[:n]] for lead, ts in found.items()}
+
+
+def encode_path(t: dict) -> str:
+    """A stored path: relationship type, direction, partner flags, partner id (last: ids may hold "|")."""
+    return "|".join([t["rel"], str(int(t["lead_is_source"])), str(int(t["in_alliance"])), str(int(t["party"])),
+                     t["partner"]])
+
+
+def decode_path(text: str) -> dict:
+    rel, out, in_alliance, party, partner = text.split("|", 4)
+    _, kind, sentence = ENTRIES[(rel, out == "1")]
+    return {"kind": kind, "partner": partner, "sentence": sentence, "rel": rel, "lead_is_source": out == "1",
+            "in_alliance": in_alliance == "1", "party": party == "1"}
+
 
 # Partners in an alliance / with a party organisation of their own: few, read from those sides
 # (not an EXISTS per firm); a flag is true or NULL, so the sums below read NULL as "no".
@@ -106,7 +168,7 @@ def leads_of(reader) -> dict[str, dict]:
         if i not in leads:
             leads[i] = {"id": i, "lead_ties": 0, "lead_supply_ties": 0, "lead_group_ties": 0, "lead_research_ties": 0,
                         "lead_supply_exact": Decimal(0), "lead_partners": 0, "lead_alliance_n": 0, "lead_party_n": 0,
-                        "lead_gap_min": None}
+                        "lead_gap_min": None, "lead_paths": []}
         return leads[i]
     for r in reader.read(SUPPLY_WEIGHTS):
         row = lead(r["lead"])
@@ -121,11 +183,8 @@ def leads_of(reader) -> dict[str, dict]:
             row["lead_partners"] += int(r["n"])
             row["lead_alliance_n"] += int(r["a"])
             row["lead_party_n"] += int(r["b"])
-    for pattern, points in ((FIRM_PATTERN, FIRM_POINTS), (RESEARCH_PATTERN, "1.0")):
-        text = STRENGTHS.format(pattern=pattern, strength=STRENGTH.format(points=points.format(type_r=reader.type_of("r"))),
-                                order=TOP_ORDER[reader.backend], top=TOP[reader.backend])
-        for r in reader.read(text, {"n": PATHS_KEPT}):
-            lead(r["lead"]).setdefault("_top", []).extend(r["top"])
+    for i, ties in strongest_ties(reader, ALL_LEADS, {}, PATHS_KEPT).items():
+        lead(i)["lead_paths"] = [encode_path(t) for t in ties]
     for r in reader.read(GAP_MIN):
         if r["lead"] in leads:
             leads[r["lead"]]["lead_gap_min"] = int(r["m"])
@@ -136,7 +195,6 @@ def leads_of(reader) -> dict[str, dict]:
                        PARTY_BONUS * row["lead_party_n"])
         row["lead_score"] = float(exact_score)
         row["lead_supply_exact"] = str(row["lead_supply_exact"])
-        row["lead_path_cut"] = sorted(row.pop("_top", [0.0]), reverse=True)[:PATHS_KEPT][-1]
     return leads
 
 

@@ -5,72 +5,38 @@ ties, chosen inside the engine.  Nothing here reads every tie of a hub.
 Exactness: the engine orders by a float (the stored score plus the gap bonus); every lead whose
 float is within EPS of the k-th is read, and their exact decimal scores (from the stored decimal
 supply points and the counts) decide, ties by lead id, as queries/lead_scoring.score does.  A
-lead's strongest ties likewise: each query returns, per lead, the ties whose float strength is
-within EPS of its n-th strongest, and the exact strengths decide.
+lead's shown ties are the strongest ties stored with it (queries/lead_aggregates.py), or, when more
+are asked for, read as lead_aggregates.strongest_ties reads them.
 
 Used for the default tie kinds without a chain or alliance filter (leads, gap_leads); the other
 cases take queries/leads.py's bound-and-read path.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from graph.store import Store
-from queries.lead_aggregates import FIRM_POINTS, PATHS_KEPT, STRENGTH
+from queries.lead_aggregates import EPS, PATHS_KEPT, decode_path, strongest_ties
 from queries.lead_scoring import (ALLIANCE_BONUS, GAP_BONUS, GROUP_WEIGHT, PARTY_BONUS, RESEARCH_WEIGHT, TIE_ZH,
-                                  TIES, LeadData, _points, shown)
+                                  TIES, LeadData, shown)
 
-EPS = 1e-6     # far above the float error of a score (sums of at most millions of terms below 10^4)
 START = {"all": "MATCH (o:Enterprise)", "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(o:Enterprise)"}
 GAP = (f"CASE WHEN o.lead_gap_min = 0 THEN {float(GAP_BONUS['缺'])} "
        f"WHEN o.lead_gap_min < $weak THEN {float(GAP_BONUS['弱'])} ELSE 0.0 END")
 LEADS_ABOVE = "{start} WHERE o.in_zone = false AND o.lead_ties > 0 AND o.lead_score + " + GAP + " >= $floor"
+# Two steps: the order from two stored values of every lead, then the rest of the ones kept, by id
+# (reading every value of every lead before the top-k cost 1.8x).
 RANK = LEADS_ABOVE + """
-RETURN o.id AS lead, o.name AS name, o.region AS region, o.lead_score + """ + GAP + """ AS s,
-       o.lead_supply_ties AS supply, o.lead_supply_exact AS supply_exact, o.lead_group_ties AS grp,
-       o.lead_research_ties AS research, o.lead_partners AS partners, o.lead_alliance_n AS alliance,
-       o.lead_party_n AS party, o.lead_gap_min AS gap_min
-ORDER BY s DESC, lead LIMIT $n"""
+RETURN o.id AS lead, o.lead_score + """ + GAP + """ AS s ORDER BY s DESC, lead LIMIT $n"""
+FIGURES = """
+UNWIND $ids AS x MATCH (o:Enterprise {id: x})
+RETURN o.id AS lead, o.name AS name, o.region AS region, o.lead_supply_ties AS supply,
+       o.lead_supply_exact AS supply_exact, o.lead_group_ties AS grp, o.lead_research_ties AS research,
+       o.lead_partners AS partners, o.lead_alliance_n AS alliance, o.lead_party_n AS party, o.lead_gap_min AS gap_min,
+       o.lead_paths AS paths"""
 SEGMENTS = LEADS_ABOVE + """
 MATCH (o)-[:IN_SEGMENT]->(seg:Segment)
 RETURN o.id AS lead, seg.id AS segment, seg.name AS name, seg.lead_inside AS inside"""
-
-# A tie's float strength (points + the partner's bonuses), as lead_scoring.strength computes it exactly.
-# (pattern, points, weight, lead is the source): one query per direction, as the sentence depends on
-# it (LadybugDB's start_node() of an undirected match names the pattern's left node, not the source).
-PATTERNS = {"out": ("(o)-[r:SUPPLIES|SUBSIDIARY_OF]->(i:Enterprise)", FIRM_POINTS, "r.weight", True),
-            "in": ("(o)<-[r:SUPPLIES|SUBSIDIARY_OF]-(i:Enterprise)", FIRM_POINTS, "r.weight", False),
-            "research": ("(o)<-[r:COOPERATES_WITH]-(i:Institute)", "1.0", "1.0", False)}
-# Per lead, the ties within EPS of its n-th strongest (the n-th: LadybugDB sorts the list of
-# strengths, Neo4j collects them in order), as rows.
-STRONGEST = {
-    # the default number of paths: the maintained cut makes it a filter
-    "kept": LEADS_ABOVE + """
-MATCH {pattern} WHERE i.in_zone = true
-WITH o, r, i, {strength} AS s WHERE s >= o.lead_path_cut - $eps
-RETURN o.id AS lead, i.id AS partner, {type_r} AS rel, {weight} AS weight, i.lead_alliance AS a, i.lead_party AS b""",
-    "embedded": LEADS_ABOVE + """
-MATCH {pattern} WHERE i.in_zone = true
-WITH o, r, i, {strength} AS s
-WITH o, list_sort(collect(s), 'DESC') AS ss,
-     collect({{s: s, partner: i.id, rel: {type_r}, weight: {weight}, a: i.lead_alliance, b: i.lead_party}}) AS ts
-WITH o, ts, list_min(list_slice(ss, 1, $paths)) - $eps AS cut
-UNWIND ts AS t
-WITH o, t, cut WHERE t.s >= cut
-RETURN o.id AS lead, t.partner AS partner, t.rel AS rel, t.weight AS weight, t.a AS a, t.b AS b""",
-    "neo4j": LEADS_ABOVE + """
-MATCH {pattern} WHERE i.in_zone = true
-WITH o, r, i, {strength} AS s ORDER BY s DESC
-WITH o, collect({{s: s, partner: i.id, rel: {type_r}, weight: {weight}, a: i.lead_alliance, b: i.lead_party}}) AS ts
-WITH o, ts, ts[..$paths][-1].s - $eps AS cut
-UNWIND ts AS t
-WITH o, t, cut WHERE t.s >= cut
-RETURN o.id AS lead, t.partner AS partner, t.rel AS rel, t.weight AS weight, t.a AS a, t.b AS b"""}
-# (relationship type, lead is its source) -> (position in TIES order, kind, sentence)
-ENTRIES = {(rel, source): (position, kind, sentence) for position, (kind, rel, source, sentence) in
-           enumerate((k, *e) for k in TIES for e in TIES[k])}
-
 
 def applies(kinds: list[str], chain: str, alliance: str) -> bool:
     """The default tie kinds (in their order: it orders the explanation), no chain or alliance filter."""
@@ -95,39 +61,14 @@ def _ranked(store: Store, start: str, params: dict, limit: int, min_score: float
         if len(rows) < n or kth is None or rows[-1]["s"] < kth - EPS:
             break          # every lead within EPS of the k-th is in hand
         n *= 2
+    figures = {r["lead"]: r for r in store.read(FIGURES, {"ids": [r["lead"] for r in rows]})} if rows else {}
     for r in rows:
+        r.update(figures[r["lead"]])
         r["_gap"] = _gap(r["gap_min"], params["weak"])
         r["_exact"] = _exact(r, GAP_BONUS.get(r["_gap"], Decimal(0)))
     kept = sorted((r for r in rows if r["_exact"] >= Decimal(repr(float(min_score)))),
                   key=lambda r: (-r["_exact"], r["lead"]))
     return kept[:limit]
-
-
-def _strongest(store: Store, start: str, params: dict, cut: float, ids: set[str], research: bool,
-               max_paths: int, data: LeadData) -> dict[str, list[dict]]:
-    """Each lead's ``max_paths`` strongest ties, exactly ordered (strength, partner, kind order)."""
-    found: dict[str, list[tuple]] = defaultdict(list)
-    for part, (pattern, points, weight, out) in PATTERNS.items():
-        if part == "research" and not research:
-            continue
-        text = STRONGEST["kept" if max_paths == PATHS_KEPT else store.backend].format(
-            start=START[start], pattern=pattern, type_r=store.type_of("r"), weight=weight,
-            strength=STRENGTH.format(points=points.format(type_r=store.type_of("r"))))
-        for t in store.read(text, {**params, "floor": cut, "paths": max_paths, "eps": EPS}):
-            if t["lead"] in ids:
-                position, kind, sentence = ENTRIES[(t["rel"], out)]
-                weight_ = t["weight"] if t["rel"] == "SUPPLIES" else 1.0
-                pts = _points(kind, weight_)
-                in_alliance, party = bool(t["a"]), bool(t["b"])
-                if in_alliance:
-                    data.in_alliance.add(t["partner"])
-                if party:
-                    data.party.add(t["partner"])
-                strength = pts + ALLIANCE_BONUS * in_alliance + PARTY_BONUS * party
-                found[t["lead"]].append((-strength, t["partner"], position, {
-                    "kind": kind, "partner": t["partner"], "weight": weight_, "sentence": sentence, "rel": t["rel"],
-                    "lead_is_source": out, "points": pts, "strength": strength}))
-    return {lead: [t for *_, t in sorted(ts, key=lambda x: x[:3])[:max_paths]] for lead, ts in found.items()}
 
 
 def top_leads(store: Store, *, segment: str, weak_threshold: int, min_score: float, limit: int,
@@ -150,7 +91,16 @@ def top_leads(store: Store, *, segment: str, weak_threshold: int, min_score: flo
                 data.segment_names[r["segment"]] = r["name"]
                 inside[r["segment"]] = r["inside"]
     data.inside = inside
-    paths = _strongest(store, start, params, cut, ids, any(r["research"] for r in rows), max_paths, data)
+    if max_paths <= PATHS_KEPT:     # the stored strongest ties: a prefix of the exact order
+        paths = {r["lead"]: [decode_path(p) for p in (r["paths"] or [])[:max_paths]] for r in rows}
+    else:
+        leads = LEADS_ABOVE.format(start=START[start])
+        paths = strongest_ties(store, leads, {**params, "floor": cut}, max_paths, any(r["research"] for r in rows))
+    for t in (t for ts in paths.values() for t in ts):
+        if t["in_alliance"]:
+            data.in_alliance.add(t["partner"])
+        if t["party"]:
+            data.party.add(t["partner"])
     return [_row(r, data, paths.get(r["lead"], []), weak_threshold) for r in rows], data
 
 

@@ -13,6 +13,16 @@ if ! [[ "$heap" =~ ^[0-9]+[kKmMgG]?$ ]]; then
   echo "NEO4J_HEAP must be a Java heap size such as 2g or 8192m, not '$heap'" >&2
   exit 2
 fi
+# NEO4J_TX_MAX_MIB / NEO4J_TX_TIMEOUT_S: one transaction's memory cap and time limit (defaults 1024 MiB,
+# 120 s); a 1M benchmark's all-or-nothing load needs more, e.g. NEO4J_TX_MAX_MIB=8192 NEO4J_TX_TIMEOUT_S=3600.
+tx_opts=()
+for pair in "NEO4J_TX_MAX_MIB:txMaxMiB" "NEO4J_TX_TIMEOUT_S:txTimeoutS"; do
+  var="${pair%%:*}"; prop="${pair##*:}"; value="${!var:-}"
+  if [ -n "$value" ]; then
+    if ! [[ "$value" =~ ^[0-9]+$ ]]; then echo "$var must be a whole number, not '$value'" >&2; exit 2; fi
+    tx_opts+=("-Dchaingraph.$prop=$value")
+  fi
+done
 mkdir -p target
 if [ ! -s target/classpath.txt ] || [ pom.xml -nt target/classpath.txt ] || \
    [ src/main/java/chaingraph/TestServer.java -nt target/classes/chaingraph/TestServer.class ]; then
@@ -26,7 +36,7 @@ data_dir="${2:-}"
 # Empty the log before the server starts: the background redirection truncates it only when the
 # subshell runs, and a restart on the same port must not see the previous server's URI line.
 : > "target/neo4j.$port.log"
-nohup java "-Xmx$heap" -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" ${data_dir:+"$data_dir"} \
+nohup java "-Xmx$heap" ${tx_opts[@]+"${tx_opts[@]}"} -cp "target/classes:$(cat target/classpath.txt)" chaingraph.TestServer "$port" "$work" ${data_dir:+"$data_dir"} \
   >> "target/neo4j.$port.log" 2>&1 &
 echo $! > "target/neo4j.$port.pid"
 echo "$work" > "target/neo4j.$port.work"

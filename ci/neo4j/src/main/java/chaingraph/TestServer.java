@@ -12,10 +12,14 @@ import org.neo4j.harness.Neo4jBuilders;
  * Starts an in-process Neo4j Community server with Bolt on 127.0.0.1:PORT (auth off) until killed.
  * File URLs in LOAD CSV are off and each transaction's memory is capped (as in docker-compose.yml).
  * Arguments: PORT [WORK_DIR [DATA_DIR]]; a DATA_DIR keeps the database across restarts (fault tests).
+ * A benchmark at 1M firms loads in one transaction too: -Dchaingraph.txMaxMiB / -Dchaingraph.txTimeoutS
+ * (start.sh: NEO4J_TX_MAX_MIB, NEO4J_TX_TIMEOUT_S) raise the caps; every test run keeps the defaults.
  */
 public final class TestServer {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
+        long txMaxMiB = Long.getLong("chaingraph.txMaxMiB", 1024L);
+        long txTimeoutS = Long.getLong("chaingraph.txTimeoutS", 120L);
         Path workDir = Path.of(args.length > 1 ? args[1] : "target/neo4j-work");
         var builder = Neo4jBuilders.newInProcessBuilder(workDir);
         if (args.length > 2) {
@@ -26,15 +30,15 @@ public final class TestServer {
                 .withConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .withConfig(HttpConnector.enabled, false)
                 .withConfig(GraphDatabaseSettings.auth_enabled, false)
-                .withConfig(GraphDatabaseSettings.transaction_timeout, java.time.Duration.ofSeconds(120))
+                .withConfig(GraphDatabaseSettings.transaction_timeout, java.time.Duration.ofSeconds(txTimeoutS))
                 // The console's Cypher must not read the host's files (LOAD CSV FROM 'file:///proc/…'),
                 // nor run the server out of heap: each transaction's memory is capped (a query over it
                 // fails once: the console's auto-commit transactions are not retried).  1 GiB, not less:
                 // an all-or-nothing load of 100k firms holds ~300 MB of transaction state (measured: 256m
                 // refused it).
                 .withConfig(GraphDatabaseSettings.allow_file_urls, false)
-                .withConfig(GraphDatabaseSettings.memory_transaction_max_size, 1024L * 1024 * 1024)
-                .withConfig(GraphDatabaseSettings.memory_transaction_global_max_size, 1536L * 1024 * 1024)
+                .withConfig(GraphDatabaseSettings.memory_transaction_max_size, txMaxMiB * 1024 * 1024)
+                .withConfig(GraphDatabaseSettings.memory_transaction_global_max_size, txMaxMiB * 3 / 2 * 1024 * 1024)
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         System.out.println("NEO4J_URI=" + server.boltURI());
