@@ -1,0 +1,154 @@
+"""Neo4j's own query variants (queries/dialect.py) answer exactly as the common text does, and the
+Neo4j store's packed reads return exactly the rows, in the order, of a plain read.
+
+Every analysis that runs a variant is run on a real Neo4j twice, with the variants and with the common
+text alone (``common_only``), and the answers compared whole; every declared variant must have run.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from queries import registry
+from queries.dialect import DECLARED, RUN, Dialect, common_only
+from tests.conftest import BUNDLED
+
+
+@pytest.fixture(scope="module")
+def neo4j_bundled(neo4j_session_store):
+    from loaders.load import load_paths
+    neo4j_session_store.clear()
+    load_paths(neo4j_session_store, [BUNDLED])
+    yield neo4j_session_store
+    neo4j_session_store.clear()
+
+
+def _hub(store) -> str:
+    return store.read("MATCH (a:Enterprise)-[r:SUPPLIES]-(b:Enterprise) RETURN a.id AS id, count(r) AS n "
+                      "ORDER BY n DESC, id LIMIT 1")[0]["id"]
+
+
+def _cases(store) -> list[tuple[str, dict]]:
+    hub = _hub(store)
+    chain = store.read("MATCH (s:Segment)-[:PART_OF]->(c:Chain) RETURN c.id AS id, count(s) AS n "
+                       "ORDER BY n DESC, id LIMIT 1")[0]["id"]
+    cases = [("overview", {}), ("gaps", {}), ("gaps", {"chains": [chain]}), ("panorama", {"chain": chain}),
+             ("alliances", {}), ("pipeline", {}), ("research", {}), ("demands", {}),
+             ("neighbourhood", {"ids": [hub]}), ("search", {"q": "能源"}), ("node", {"id": hub})]
+    # cap=1 cuts the walk, so the reachable count (one query per depth on Neo4j) runs at every depth.
+    cases += [("updown", {"id": hub, "depth": depth, "cap": 1, "direction": direction})
+              for depth in range(1, 7) for direction in ("up", "down", "both")]
+    return cases
+
+
+def _same(a, b, where: str) -> None:
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            _same(a[key], b[key], f"{where}[{key}]")
+    else:
+        assert a == b, where
+
+
+def test_every_variant_answers_as_the_common_text_on_neo4j(neo4j_bundled):
+    RUN.clear()
+    for name, params in _cases(neo4j_bundled):
+        spec = registry.get(name)
+        with common_only():
+            expected = spec.run(neo4j_bundled, **params)
+        got = spec.run(neo4j_bundled, **params)
+        where = f"{name}({params})"
+        _same(got.table, expected.table, where)
+        _same(got.extra, expected.extra, where)
+        if expected.graph is not None:
+            assert got.graph.nodes == expected.graph.nodes and got.graph.edges == expected.graph.edges, where
+    variants = [d for d in DECLARED if d.own.get("neo4j")]
+    assert variants, "no Neo4j variant declared"
+    missed = [d.name for d in variants if id(d) not in RUN]
+    assert not missed, f"variants no analysis here ran (add a case): {missed}"
+
+
+def test_the_cut_walk_counts_what_it_did_not_list(neo4j_bundled):
+    """The one-query count (Neo4j) equals the hop-by-hop count and is more than the cap listed."""
+    hub = _hub(neo4j_bundled)
+    full = registry.get("updown").run(neo4j_bundled, id=hub, depth=6, cap=100_000, direction="both")
+    cut = registry.get("updown").run(neo4j_bundled, id=hub, depth=6, cap=1, direction="both")
+    assert cut.extra["truncated"] and cut.extra["total"] == len(full.table) > len(cut.table)
+
+
+def test_the_embedded_store_runs_the_common_text(tmp_path):
+    from graph.embedded import EmbeddedStore
+    store = EmbeddedStore(tmp_path / "db")
+    try:
+        for d in DECLARED:
+            if d.own.get("embedded") is None:
+                assert d.text(store) == d.common
+    finally:
+        store.close()
+
+
+def test_a_dialect_without_a_variant_for_the_store_gives_the_common_text(neo4j_session_store):
+    plain = Dialect("RETURN 1 AS x", name="test.plain")
+    DECLARED.remove(plain)
+    assert plain.text(neo4j_session_store) == "RETURN 1 AS x"
+    own = Dialect("RETURN 1 AS x", neo4j="RETURN 2 AS x", name="test.own")
+    DECLARED.remove(own)
+    assert own.text(neo4j_session_store) == "RETURN 2 AS x"
+    with common_only():
+        assert own.text(neo4j_session_store) == "RETURN 1 AS x"
+
+
+# --- packed reads ------------------------------------------------------------------------------------
+
+ORDERED = "UNWIND range(1, $n) AS i RETURN i AS `the i`, toString(i) AS s ORDER BY i DESC"
+
+
+def _records(store, cypher, params, limit=None):
+    return store._read_records(cypher, params, None, limit)
+
+
+def test_packed_reads_keep_rows_and_order(neo4j_session_store):
+    store = neo4j_session_store
+    params = {"n": 5000}
+    rows = store.read(ORDERED, params)
+    assert rows == _records(store, ORDERED, params)
+    assert rows[0] == {"the i": 5000, "s": "5000"} and len(rows) == 5000
+    assert store._columns[ORDERED] == ("the i", "s")          # it was read packed
+    assert store.read(ORDERED, params, limit=7) == rows[:7]
+    assert store.read("MATCH (n:Nothing) RETURN n.id AS id", {}) == []
+
+
+def test_a_result_over_the_pack_bound_is_read_whole(neo4j_session_store, monkeypatch):
+    from graph import neo4j_store
+    monkeypatch.setattr(neo4j_store, "PACK_MAX_ROWS", 100)
+    store = neo4j_session_store
+    rows = store.read(ORDERED, {"n": 250})
+    assert [r["the i"] for r in rows] == list(range(250, 0, -1))
+    assert len(store.read(ORDERED, {"n": 250}, limit=120)) == 120
+    assert len(store.read(ORDERED, {"n": 250}, limit=30)) == 30
+
+
+def test_texts_a_call_cannot_enclose_run_as_they_are(neo4j_session_store):
+    store = neo4j_session_store
+    assert store.read("CALL db.labels()") == _records(store, "CALL db.labels()", {})
+    assert store._columns["CALL db.labels()"] is None
+    from graph.store import StoreError
+    with pytest.raises(StoreError, match="SyntaxError|Invalid input"):
+        store.read("MATCH (n RETURN n")
+
+
+def test_existing_ids_in_one_query_answers_as_one_query_per_label(neo4j_bundled):
+    from graph.store import Store
+    ids = [r["id"] for r in neo4j_bundled.read("MATCH (n) RETURN n.id AS id ORDER BY id LIMIT 300")] + ["no-such-id"]
+    assert neo4j_bundled.existing_ids(ids) == Store.existing_ids(neo4j_bundled, ids)
+    assert len(neo4j_bundled.existing_ids(ids)) == 300
+
+
+def test_neo4j_has_the_in_zone_index_the_variants_join_on(neo4j_session_store):
+    from graph import schema
+    assert any("FOR (n:Enterprise) ON (n.in_zone)" in s for s in schema.neo4j_ddl())
+    found = neo4j_session_store.read("SHOW INDEXES YIELD labelsOrTypes, properties, state "
+                                     "WHERE labelsOrTypes = ['Enterprise'] AND properties = ['in_zone'] RETURN state")
+    assert [r["state"] for r in found] == ["ONLINE"]
