@@ -113,7 +113,9 @@ def markdown(results: dict) -> str:
               "store). "
               "Raw write = the engine's bulk write of exactly the same typed rows, prepared outside the timing: "
               "LadybugDB `COPY FROM` Arrow tables (faster here than its own `COPY FROM` CSV files), Neo4j batched "
-              "UNWIND/MERGE on the indexed id.", ""]
+              "UNWIND/MERGE on the indexed id. Since 2026-12-05 the loader's write also recomputes the maintained "
+              "lead aggregates in the same transaction (`queries/lead_aggregates.py`); the raw write does not, so "
+              "loader/raw includes that cost.", ""]
     lines += [f"Load failed: {f}." for f in failed] + ([""] if failed else [])
     lines += ["## Queries (ms)", ""] + before_note(results)
     for scale, entry in results["scales"].items():

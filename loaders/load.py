@@ -184,15 +184,16 @@ def load_paths(store: Store, paths: list[str | Path], *, skip_invalid: bool = Fa
 
 
 def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress | None = None,
-               clear_first: bool = False) -> LoadSummary:
+               clear_first: bool = False, maintain: bool = True) -> LoadSummary:
+    """``maintain=False``: without the lead aggregates (the benchmark's raw write only)."""
     if isinstance(plan, ColumnarPlan):
-        return write_columnar(store, plan, progress, clear_first)
+        return write_columnar(store, plan, progress, clear_first, maintain)
     if store.supports_copy:
         # Rows the row-by-row validator vouched for (a mapping's output, or native files the fast
         # validator declined) are written through the bulk path as well.
         columns = as_columnar(plan)
         if columns is not None:
-            summary = write_columnar(store, columns, progress, clear_first)
+            summary = write_columnar(store, columns, progress, clear_first, maintain)
             summary.rows = plan.row_counts()
             return summary
     nodes, rels = plan.nodes(), plan.rels()
@@ -215,12 +216,12 @@ def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress |
                     done += len(batch)
                     if progress:
                         progress(name, done, total)
-    store.write(work, before_refresh=_refreshing(progress, total))
+    store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total))
     return LoadSummary(before, store.counts(), plan.row_counts())
 
 
 def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None = None,
-                   clear_first: bool = False) -> LoadSummary:
+                   clear_first: bool = False, maintain: bool = True) -> LoadSummary:
     """One transaction.  Rows new to the store go through the engine's bulk path where it has one
     (LadybugDB ``COPY``: it cannot merge, so only ids not yet stored, and relationships touching at
     least one node created here, which therefore cannot exist yet); every other row is MERGEd."""
@@ -284,7 +285,7 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
                 copied(rel_type, fresh)
                 merge(rel_type, upsert, rest)
 
-    store.write(work, before_refresh=_refreshing(progress, total))
+    store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total))
     return LoadSummary(before, store.counts(), counts)
 
 

@@ -170,7 +170,8 @@ class TxReader:
         self.backend = store.backend
 
     def read(self, cypher: str, params: dict | None = None, **_) -> list[dict[str, Any]]:
-        return self._tx.run(cypher, params or {})
+        packed = getattr(self._tx, "read_packed", None)     # Neo4j: one packed row, not a record per row
+        return packed(cypher, params or {}) if packed else self._tx.run(cypher, params or {})
 
     def __getattr__(self, name: str):
         return getattr(self._store, name)
@@ -266,17 +267,17 @@ def refresh(store, tx) -> None:
     """Recompute every aggregate inside ``tx`` (after the write's own work); write what changed."""
     reader = TxReader(store, tx)
     for label in ("Enterprise", "Institute"):
-        stored = {r["id"]: r for r in tx.run(STORED_FLAGS.format(label=label))}
+        stored = {r["id"]: r for r in reader.read(STORED_FLAGS.format(label=label))}
         want = partner_flags(reader, label)
         rows = [row for i, row in want.items() if stored.get(i) != row]
         rows += [{"id": i, "lead_alliance": None, "lead_party": None} for i in stored if i not in want]
         store.set_properties(tx, label, rows)
-    stored_inside = {r["id"]: r["n"] for r in tx.run(STORED_INSIDE)}
+    stored_inside = {r["id"]: r["n"] for r in reader.read(STORED_INSIDE)}
     inside = segment_counts(reader)
     rows = [{"id": s, "lead_inside": n} for s, n in inside.items() if stored_inside.get(s) != n]
     rows += [{"id": s, "lead_inside": None} for s in stored_inside if s not in inside]
     store.set_properties(tx, "Segment", rows)
-    stored = {r["id"]: r for r in tx.run(STORED)}
+    stored = {r["id"]: r for r in reader.read(STORED)}
     store.set_properties(tx, "Enterprise", _changed(leads_of(reader), stored))
 
 
