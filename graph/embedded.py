@@ -108,7 +108,9 @@ _ARROW_SAFE = {"STRING", "BOOL", "INT64", "INT32", "INT16", "INT8", "DOUBLE", "I
 def _read_rows(result, limit: int | None) -> list[dict[str, Any]]:
     if limit is not None or not set(result.get_column_data_types()) <= _ARROW_SAFE:
         return _rows(result, limit)
-    table = result.get_as_arrow()
+    # One chunk of the result's own size: the default chunk (10M cells) cost ~6 ms of set-up on every
+    # read, which made a one-row lookup 50x slower than the lookup (measured 2026-12-05).
+    table = result.get_as_arrow(chunk_size=max(result.get_num_tuples(), 1))
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     names = result.get_column_names()
     return [dict(zip(names, values)) for values in zip(*columns)]
