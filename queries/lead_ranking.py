@@ -18,8 +18,8 @@ from decimal import Decimal
 from graph.store import Store
 from queries.lead_aggregates import (EPS, PATHS_KEPT, PRODUCT_MARK, decode_path, decode_product_path, strongest_ties,
                                      unpack_figures)
-from queries.lead_scoring import (ALLIANCE_BONUS, GAP_BONUS, GROUP_WEIGHT, PARTY_BONUS, RESEARCH_WEIGHT, TIE_ZH,
-                                  TIES, LeadData, shown)
+from queries.lead_scoring import (ALLIANCE_BONUS, GAP_BONUS, GROUP_WEIGHT, PARTY_BONUS, RESEARCH_WEIGHT, TIES,
+                                  LeadData, explain)
 from queries.products import PRODUCT_POINTS
 
 START = {"all": "MATCH (o:Enterprise)", "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(o:Enterprise)"}
@@ -119,29 +119,16 @@ def top_leads(store: Store, *, segment: str, weak_threshold: int, min_score: flo
 
 def _row(r: dict, data: LeadData, paths: list[dict], weak_threshold: int) -> dict:
     """One lead's row, its explanation worded as queries/lead_scoring.score words it."""
-    parts_zh, parts_en = [], []
-    for kind, n, points in (("supply", r["supply_ties"], r["supply_exact"]),
-                            ("group", r["group_ties"], GROUP_WEIGHT * r["group_ties"]),
-                            ("research", r["research_ties"], RESEARCH_WEIGHT * r["research_ties"])):
-        if n:
-            parts_zh.append(f"{TIE_ZH[kind]}关系×{n}(+{shown(points)})")
-            parts_en.append(f"{kind} tie×{n} (+{shown(points)})")
+    kinds = [("supply", r["supply_ties"], r["supply_exact"]), ("group", r["group_ties"], GROUP_WEIGHT * r["group_ties"]),
+             ("research", r["research_ties"], RESEARCH_WEIGHT * r["research_ties"])]
     segments = sorted(data.segments_of[r["lead"]])
-    gap, gap_segment = r["_gap"], ""
+    gap, gap_name = r["_gap"], ""
     if gap:    # the first segment (by id) with the gap's status, as score() names it
-        gap_segment = next(s for s in segments if s in data.segment_names and
-                           data.status(s, weak_threshold) == gap)
-        name = data.segment_names[gap_segment]
-        parts_zh.append(f"填补{'缺链' if gap == '缺' else '弱链'} {name}(+{shown(GAP_BONUS[gap])})")
-        parts_en.append(f"fills {'missing' if gap == '缺' else 'weak'} segment {name} (+{shown(GAP_BONUS[gap])})")
-    if r["alliance_n"]:
-        parts_zh.append(f"园区伙伴属产业链党建联合体×{r['alliance_n']}(+{shown(ALLIANCE_BONUS * r['alliance_n'])})")
-        parts_en.append(f"partner in an alliance×{r['alliance_n']} (+{shown(ALLIANCE_BONUS * r['alliance_n'])})")
-    if r["party_n"]:
-        parts_zh.append(f"园区伙伴设有党组织×{r['party_n']}(+{shown(PARTY_BONUS * r['party_n'])})")
-        parts_en.append(f"partner has a party organisation×{r['party_n']} (+{shown(PARTY_BONUS * r['party_n'])})")
+        gap_name = data.segment_names[next(s for s in segments if s in data.segment_names and
+                                           data.status(s, weak_threshold) == gap)]
+    explanation_zh, explanation_en = explain(kinds, gap, gap_name, r["alliance_n"], r["party_n"])
     return {"lead": r["lead"], "score": float(r["_exact"]), "_exact": r["_exact"], "gap": gap,
-            "ties": r["supply_ties"] + r["group_ties"] + r["research_ties"], "explanation_zh": "；".join(parts_zh),
-            "explanation_en": "; ".join(parts_en), "_segments": segments, "_partner_count": r["partners"],
+            "ties": r["supply_ties"] + r["group_ties"] + r["research_ties"], "explanation_zh": explanation_zh,
+            "explanation_en": explanation_en, "_segments": segments, "_partner_count": r["partners"],
             "_paths": paths, "_product_paths_n": r["product_paths"], "_product_partners_n": r["product_partners"],
             "_product_shown": [decode_product_path(p) for p in r["shown"] if p.startswith(PRODUCT_MARK)]}

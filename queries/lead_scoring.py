@@ -223,12 +223,33 @@ def strongest(lead_ties: list[dict], data: LeadData, n: int) -> list[dict]:
     return [t for _, t in ranked]
 
 
+def explain(kinds: list[tuple[str, int, Decimal]], gap: str, gap_name: str, alliance_n: int,
+            party_n: int) -> tuple[str, str]:
+    """A score's parts in words (zh, en): each tie kind with its count and points (kinds without ties
+    left out), the gap bonus, the partners' alliance and party bonuses."""
+    parts_zh, parts_en = [], []
+    for kind, n, points in kinds:
+        if n:
+            parts_zh.append(f"{TIE_ZH[kind]}关系×{n}(+{shown(points)})")
+            parts_en.append(f"{kind} tie×{n} (+{shown(points)})")
+    if gap:
+        parts_zh.append(f"填补{'缺链' if gap == '缺' else '弱链'} {gap_name}(+{shown(GAP_BONUS[gap])})")
+        parts_en.append(f"fills {'missing' if gap == '缺' else 'weak'} segment {gap_name} (+{shown(GAP_BONUS[gap])})")
+    if alliance_n:
+        parts_zh.append(f"园区伙伴属产业链党建联合体×{alliance_n}(+{shown(ALLIANCE_BONUS * alliance_n)})")
+        parts_en.append(f"partner in an alliance×{alliance_n} (+{shown(ALLIANCE_BONUS * alliance_n)})")
+    if party_n:
+        parts_zh.append(f"园区伙伴设有党组织×{party_n}(+{shown(PARTY_BONUS * party_n)})")
+        parts_en.append(f"partner has a party organisation×{party_n} (+{shown(PARTY_BONUS * party_n)})")
+    return "；".join(parts_zh), "; ".join(parts_en)
+
+
 def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] | None = None) -> dict:
     """One lead's score with its explanation, as the leads table shows it."""
     lead_ties = data.ties[lead]
     lead_segments = sorted(data.segments_of[lead])
     partner_ids = sorted({t["partner"] for t in lead_ties})
-    total, parts_zh, parts_en = Decimal(0), [], []
+    total, kinds = Decimal(0), []
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for t in lead_ties:
         by_kind[t["kind"]].append(t)
@@ -238,8 +259,7 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
         else:
             points = (GROUP_WEIGHT if kind == "group" else RESEARCH_WEIGHT) * len(kind_ties)
         total += points
-        parts_zh.append(f"{TIE_ZH[kind]}关系×{len(kind_ties)}(+{shown(points)})")
-        parts_en.append(f"{kind} tie×{len(kind_ties)} (+{shown(points)})")
+        kinds.append((kind, len(kind_ties), points))
     gap_status, gap_segment = "", ""
     for seg in lead_segments:
         if seg in data.segment_names:
@@ -248,23 +268,14 @@ def score(lead: str, data: LeadData, weak_threshold: int, extra: dict[str, int] 
                 gap_status, gap_segment = status, seg
     if gap_status:
         total += GAP_BONUS[gap_status]
-        seg_name = data.segment_names[gap_segment]
-        parts_zh.append(f"填补{'缺链' if gap_status == '缺' else '弱链'} {seg_name}(+{shown(GAP_BONUS[gap_status])})")
-        parts_en.append(f"fills {'missing' if gap_status == '缺' else 'weak'} segment {seg_name} "
-                        f"(+{shown(GAP_BONUS[gap_status])})")
     in_alliance = [p for p in partner_ids if p in data.in_alliance]
     with_party = [p for p in partner_ids if p in data.party]
-    if in_alliance:
-        total += ALLIANCE_BONUS * len(in_alliance)
-        parts_zh.append(f"园区伙伴属产业链党建联合体×{len(in_alliance)}(+{shown(ALLIANCE_BONUS * len(in_alliance))})")
-        parts_en.append(f"partner in an alliance×{len(in_alliance)} (+{shown(ALLIANCE_BONUS * len(in_alliance))})")
-    if with_party:
-        total += PARTY_BONUS * len(with_party)
-        parts_zh.append(f"园区伙伴设有党组织×{len(with_party)}(+{shown(PARTY_BONUS * len(with_party))})")
-        parts_en.append(f"partner has a party organisation×{len(with_party)} (+{shown(PARTY_BONUS * len(with_party))})")
+    total += ALLIANCE_BONUS * len(in_alliance) + PARTY_BONUS * len(with_party)
+    explanation_zh, explanation_en = explain(kinds, gap_status, data.segment_names.get(gap_segment, ""),
+                                             len(in_alliance), len(with_party))
     # "score" is the exact sum as a float (the table's); "_exact" the decimal the ranking compares.
     return {"lead": lead, "score": float(total), "_exact": total, "gap": gap_status, "ties": len(lead_ties),
-            "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en),
+            "explanation_zh": explanation_zh, "explanation_en": explanation_en,
             "_segments": lead_segments, "_partners": partner_ids, "_partner_count": len(partner_ids), "_ties": lead_ties}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from graph.store import Store
-from queries.lead_scoring import (ENTERPRISE_INFO, FIRM_SEGMENTS, GAP_BONUS, SEGMENT_CHAINS, LeadData,
+from queries.lead_scoring import (ENTERPRISE_INFO, FIRM_SEGMENTS, GAP_BONUS, SEGMENT_CHAINS, LeadData, explain,
                                   read_leads, read_partners, score, strongest)
 from queries.products import (PRODUCT_NAMES, PRODUCT_POINTS, chain_products, has_products, names_of,
                               product_sentence, product_ties)
@@ -44,18 +44,14 @@ def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[
                 status = data.status(seg, weak_threshold)
                 if status in GAP_BONUS and GAP_BONUS[status] > GAP_BONUS.get(gap, 0):
                     gap, gap_segment = status, seg
-        parts_zh, parts_en, total = [], [], Decimal(0)
-        if gap:
-            total += GAP_BONUS[gap]
-            parts_zh.append(f"填补{'缺链' if gap == '缺' else '弱链'} {data.segment_names[gap_segment]}(+{GAP_BONUS[gap]:g})")
-            parts_en.append(f"fills {'missing' if gap == '缺' else 'weak'} segment {data.segment_names[gap_segment]} "
-                            f"(+{GAP_BONUS[gap]:g})")
+        total = GAP_BONUS[gap] if gap else Decimal(0)
+        explanation_zh, explanation_en = explain([], gap, data.segment_names.get(gap_segment, ""), 0, 0)
         info = data.names.get(lead, {})
         rows[lead] = {"lead": lead, "name": info.get("name") or lead, "region": info.get("region"),
                       "segments": "、".join(data.segment_names[s] for s in sorted(data.segments_of[lead])
                                            if s in data.segment_names),
                       "gap": gap, "ties": 0, "partners": "", "score": float(total), "_exact": total,
-                      "explanation_zh": "；".join(parts_zh), "explanation_en": "; ".join(parts_en), "paths": "",
+                      "explanation_zh": explanation_zh, "explanation_en": explanation_en, "paths": "",
                       "_segments": sorted(data.segments_of[lead]), "_partners": [], "_paths": [], "_names": {},
                       "_alliances": {}}
     return data, rows
