@@ -5,11 +5,12 @@ import streamlit as st
 
 from app_pages import auth
 from app_pages.chrome_zh import chinese_chrome
-from app_pages.common import store_trouble
+from app_pages.common import language_from_link, store_trouble, tr
 from app_pages.nav import build_pages
 from graph.store import StoreError
 
-st.set_page_config(page_title="ChainGraph 产业链图谱", layout="wide")
+language_from_link()
+st.set_page_config(page_title=tr("ChainGraph 产业链图谱", "ChainGraph industrial chains"), layout="wide")
 chinese_chrome()
 navigation = st.navigation(build_pages(os.environ.get("CHAINGRAPH_DEFAULT_PAGE", "overview")))
 auth.sidebar()

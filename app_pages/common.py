@@ -26,6 +26,17 @@ def md(value) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
 
 
+def language_from_link() -> None:
+    """``?lang=en`` (or ``zh``) in a link opens the app in that language for the session (a page load
+    starts a new session, which would otherwise be Chinese); the parameter is then dropped from the
+    address, so the Settings switch is not overridden by it."""
+    wanted = st.query_params.get("lang")
+    if wanted is not None:
+        del st.query_params["lang"]
+        if wanted in ("zh", "en"):
+            st.session_state["lang"] = wanted
+
+
 def tr(zh: str, en: str) -> str:
     """Chinese first; English when the user switched language in Settings."""
     return en if st.session_state.get("lang") == "en" else zh
@@ -87,6 +98,12 @@ COLUMNS_ZH = {
 # Values that are codes rather than data: shown in the user's language.
 DIRECTION_ZH = {"out": "出", "in": "入", "up": "上游", "down": "下游", "both": "双向"}
 BASIS_ZH = {"recorded": "记录", "inferred": "推断"}
+# The schema's Chinese vocabularies (graph/schema.py) and the analyses' status codes, in English.
+STATUS_EN = {"缺": "missing", "弱": "weak", "强": "strong"}
+STAGE_EN = {"上游": "upstream", "中游": "midstream", "下游": "downstream"}
+DEMAND_STATUS_EN = {"待办": "to do", "办理中": "in progress", "已解决": "resolved"}
+PROJECT_STATUS_EN = {"签约": "signed", "落地": "landed", "在建": "under construction", "投产": "in production"}
+VALUES_EN = {"status": {**STATUS_EN, **DEMAND_STATUS_EN, **PROJECT_STATUS_EN}, "gap": STATUS_EN, "stage": STAGE_EN}
 
 
 def multiselect(label: str, options, **kwargs):
@@ -132,18 +149,30 @@ def _other_language(column: str, columns: set[str]) -> bool:
 def localise(frame):
     """A table as the user reads it: one language only.  In Chinese, column names from COLUMNS_ZH, the
     English twins of columns dropped (status_en, reason_en …), codes (labels, relationship types,
-    directions) and booleans in Chinese; in English, the Chinese twins dropped."""
+    directions) and booleans in Chinese; in English, the Chinese twins dropped, an ``x_en`` column shown
+    as ``x`` in place of its Chinese twin, status and stage words in English, names in words
+    (in_zone_firms → in zone firms)."""
     frame = frame.drop(columns=[c for c in frame.columns if _other_language(c, set(frame.columns))])
     for column in frame.columns:
         if frame[column].dtype == bool or frame[column].map(lambda v: isinstance(v, bool)).any():
             frame[column] = frame[column].map(yes_no)
     if english():
-        return frame
+        return _english(frame)
     for column, names in (("label", None), ("type", None), ("direction", DIRECTION_ZH), ("basis", BASIS_ZH)):
         if column in frame.columns:
             frame[column] = frame[column].map(lambda v: (names or {}).get(v, v) if names else
                                               (label_name(v) if isinstance(v, str) else v))
     return frame.rename(columns={c: COLUMNS_ZH[c] for c in frame.columns if c in COLUMNS_ZH})
+
+
+def _english(frame):
+    twins = [c for c in frame.columns if c.endswith("_en")]
+    frame = frame.drop(columns=[c[:-3] for c in twins if c[:-3] in frame.columns])
+    frame = frame.rename(columns={c: c[:-3] for c in twins})
+    for column, names in VALUES_EN.items():
+        if column in frame.columns:
+            frame[column] = frame[column].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+    return frame.rename(columns={c: c.replace("_", " ") for c in frame.columns if isinstance(c, str)})
 
 
 def data_changed() -> None:

@@ -63,7 +63,7 @@ def page() -> None:
         hidden = result.extra["hidden"].get(section, 0)
         if rows.empty:
             continue
-        st.markdown(f"**{en if english else zh}**（{len(rows) + hidden}）")
+        st.markdown(f"**{en if english else zh}**" + tr(f"（{len(rows) + hidden}）", f" ({len(rows) + hidden})"))
         frame = rows[["name", "in_zone", "detail_en" if english else "detail_zh"]].copy()
         frame["in_zone"] = frame["in_zone"].map(yes_no)
         frame.columns = [tr("名称", "Name"), tr("园区内", "In zone"), tr("说明", "Detail")]

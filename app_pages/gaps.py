@@ -43,7 +43,8 @@ def page() -> None:
         st.warning(tr("图谱中没有与园区企业相连、位于该环节的园外企业。",
                       "No out-of-zone firm in this segment is tied to an in-zone firm."))
     else:
-        shown = localise(leads[["rank", "name", "region", "score", "explanation_zh", "paths"]])
+        why = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
+        shown = localise(leads[["rank", "name", "region", "score", why, "paths"]])
         shown[tr("画像", "Profile")] = [firm_link(i) for i in leads["lead"]]
         st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("画像", "Profile"):
                      st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})

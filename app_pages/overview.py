@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import get_store, localise, tr
+from app_pages.common import DEMAND_STATUS_EN, english, get_store, localise, tr
 from queries import registry
 
 CARDS = [("chain_enterprises", "链上企业", "Chain enterprises"),
@@ -50,7 +50,8 @@ def page() -> None:
     left, right = st.columns(2)
     with left:
         st.caption(tr("各联合体成员企业与党组织覆盖", "Members and party-organisation coverage by alliance"))
-        st.bar_chart(alliances.rename(columns={"enterprises": tr("成员企业", "members"),
+        # the name column only: in English "name" becomes "alliance", which is also the id column's name
+        st.bar_chart(alliances[["name", "enterprises", "with_party_org"]].rename(columns={"enterprises": tr("成员企业", "members"),
                                                "with_party_org": tr("有党组织", "with party org"),
                                                "name": tr("联合体", "alliance")}),
                      x=tr("联合体", "alliance"), y=[tr("成员企业", "members"), tr("有党组织", "with party org")],
@@ -68,4 +69,7 @@ def page() -> None:
     with right:
         st.caption(tr("诉求状态", "Demands by status"))
         status, count = tr("状态", "status"), tr("诉求数", "demands")
-        st.bar_chart(result.extra["demands"].rename(columns={"status": status, "n": count}), x=status, y=count)
+        demands = result.extra["demands"]
+        if english():   # the schema's statuses (待办/办理中/已解决) are words of the interface, not data
+            demands = demands.assign(status=demands["status"].map(lambda v: DEMAND_STATUS_EN.get(v, v)))
+        st.bar_chart(demands.rename(columns={"status": status, "n": count}), x=status, y=count)

@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app_pages import nav
+from app_pages import nav, panorama_picker
 from app_pages.firm import firm_link
 from app_pages.common import localise, cached_query, get_store, md, store_key, tr, why_empty
 
@@ -14,13 +14,16 @@ def _lang() -> str:
     return "en" if st.session_state.get("lang") == "en" else "zh"
 
 
-ON_PAGE_WIDTH = 1000   # pixels: about the page's content width, so the picture is shown near 1:1, not shrunk
+ON_PAGE_WIDTH = 920    # pixels, shown 1:1: within the page's content width in a 1400-pixel-wide window
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _cards_png(store: str, chain: str, weak_threshold: int, lang: str, width: int = 1440) -> bytes:
+def _cards_png(store: str, chain: str, weak_threshold: int, lang: str, width: int = 1440) -> tuple[bytes, dict]:
+    """The 全景图 PNG and where each card is in it (pixels), for the clickable picture."""
     from reports.panorama_cards import panorama_cards, png_bytes
-    return png_bytes(panorama_cards(get_store(), chain, weak_threshold), lang, width=width)
+    boxes: dict = {}
+    png = png_bytes(panorama_cards(get_store(), chain, weak_threshold), lang, width=width, boxes=boxes)
+    return png, boxes
 
 
 def _briefing_buttons(chain: str, weak_threshold: int) -> None:
@@ -57,9 +60,20 @@ def page() -> None:
     st.query_params["chain"] = chain
     threshold = st.number_input(tr("弱链阈值（园区企业少于）", "Weak below (in-zone firms)"), 1, 50, 2)
     result = cached_query("panorama", chain=chain, weak_threshold=int(threshold))
-    st.image(_cards_png(store_key(), chain, int(threshold), _lang(), ON_PAGE_WIDTH), width="stretch")
+    segments = list(result.table["segment"])
+    names = dict(zip(result.table["segment"], result.table["name"]))
+    chosen = _chosen_segment(segments)
+    png, boxes = _cards_png(store_key(), chain, int(threshold), _lang(), ON_PAGE_WIDTH)
+    st.caption(tr("点击卡片查看该环节的缺链弱链与补链线索。", "Click a card: its gap and the leads that would fill it."))
+    hint = tr("点击查看缺链与补链线索", "Click: its gap and the leads that would fill it")
+    # keyed by the chosen card: after a click the chart starts afresh, so clicking any card (the one
+    # clicked before too, after the select box moved away from it) is a new selection
+    picked = panorama_picker.show(png, boxes, names, chosen, hint, key=f"panorama_cards_{chain}_{chosen}")
+    if picked in names and picked != chosen:
+        st.session_state["panorama_segment"] = picked
+        st.rerun()                                                 # the frame moves to the clicked card
     left, right = st.columns([1, 3])
-    left.download_button(tr("下载全景图 PNG", "Download panorama PNG"), _cards_png(store_key(), chain, int(threshold), _lang()),
+    left.download_button(tr("下载全景图 PNG", "Download panorama PNG"), _cards_png(store_key(), chain, int(threshold), _lang())[0],
                          file_name=f"panorama-{chain}.png", mime="image/png")
     with right:
         _briefing_buttons(chain, int(threshold))
@@ -72,10 +86,21 @@ def page() -> None:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
                    md("、".join(result.extra["chain_support"])))
     segment = st.selectbox(tr("查看环节（缺链弱链与补链线索）", "Segment: its gap and the leads that would fill it"),
-                           list(result.table["segment"]),
-                           format_func=lambda s: result.table.set_index("segment").loc[s, "name"])
+                           segments, format_func=names.get, key="panorama_segment")
     if segment:
+        st.query_params["segment"] = segment       # the selected card is linkable
+        st.subheader(md(names[segment]))
         _segment_details(segment, int(threshold))
+
+
+def _chosen_segment(segments: list[str]) -> str | None:
+    """The segment shown: the one clicked or picked in this session, else the link's ``segment``, else
+    the first card.  Set before the select box is drawn, so a click moves the select box too."""
+    current = st.session_state.get("panorama_segment")
+    if current not in segments:          # first view, or another chain
+        given = st.query_params.get("segment")
+        st.session_state["panorama_segment"] = given if given in segments else (segments[0] if segments else None)
+    return st.session_state["panorama_segment"]
 
 
 def _segment_details(segment: str, threshold: int) -> None:

@@ -150,8 +150,10 @@ def _stack_height(layouts: list[_Layout], k: int) -> float:
 
 
 def draw(p: Panorama, lang: str = "zh", width: int = 1440, height: int = 900, dpi: int = 100,
-         fit_height: bool = False):
-    """The 全景图 as a matplotlib Figure of ``width``×``height`` pixels (zh or en)."""
+         fit_height: bool = False, boxes: dict | None = None):
+    """The 全景图 as a matplotlib Figure of ``width``×``height`` pixels (zh or en).  ``boxes``, when
+    given, receives each card's (x0, y0, x1, y1) in pixels from the top left: the app makes the cards
+    clickable with them."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -230,6 +232,8 @@ def draw(p: Panorama, lang: str = "zh", width: int = 1440, height: int = 900, dp
                 _draw_card(ax, card, layouts[i][r + j], cx, y, card_widths[i], row_h)
             y += row_h + GAP
         x0 += band_w + band_gap
+    if boxes is not None:
+        boxes.update(patches)
     for a, b in p.feeds:   # edge to edge through the gaps, under the cards so no arrow hides a card's text
         if a in patches and b in patches:
             ax.add_patch(FancyArrowPatch(*_ends(patches[a], patches[b]), arrowstyle="-|>", mutation_scale=16,
@@ -265,9 +269,9 @@ def _draw_card(ax, card: Card, layout: _Layout, x: float, y: float, w: float, h:
 
 
 def png_bytes(p: Panorama, lang: str = "zh", width: int = 1440, height: int = 900,
-              fit_height: bool = True) -> bytes:
+              fit_height: bool = True, boxes: dict | None = None) -> bytes:
     import matplotlib.pyplot as plt
-    fig = draw(p, lang, width, height, fit_height=fit_height)
+    fig = draw(p, lang, width, height, fit_height=fit_height, boxes=boxes)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)

@@ -45,7 +45,10 @@ def test_english_mode_keeps_english(embedded_app, monkeypatch):
     at.session_state["lang"] = "en"
     frame = ok(at.run()).dataframe[0].value
     assert "status" in frame.columns and "状态" not in frame.columns
-    assert set(frame["status"]) <= {"缺", "弱"} and "reason_en" in frame.columns and "reason_zh" not in frame.columns
+    # the English twins shown under the plain names, status words in English
+    assert set(frame["status"]) == {"missing", "weak"} and "reason" in frame.columns
+    assert not {"reason_en", "reason_zh", "status_en", "in_zone_firms"} & set(frame.columns)
+    assert "in zone firms" in frame.columns
 
 
 def test_drawings_name_labels_and_types_in_chinese(monkeypatch):
@@ -64,3 +67,23 @@ def test_drawings_name_labels_and_types_in_chinese(monkeypatch):
         "drawing attributes are hidden from the info panel"
     from app_pages.drawing import COLOURS
     assert len(set(COLOURS.values())) == len(COLOURS), "each label its own colour"
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+# Columns whose values are the interface's words (codes, statuses, stages), never data.
+CODE_COLUMNS = ("status", "stage", "gap", "direction", "type", "label", "basis", "in zone")
+
+
+@pytest.mark.parametrize("name,query", PAGES)
+def test_tables_in_english_mode(embedded_app, monkeypatch, name, query):
+    """The mirror of Chinese mode, opened by a ``?lang=en`` link: headers in English words (no Chinese,
+    no ``_en``/``_zh`` twins, no snake_case), statuses, stages, codes and booleans in English."""
+    at = ok(open_page(monkeypatch, name, lang="en", **query))
+    assert at.session_state["lang"] == "en" and "lang" not in at.query_params
+    assert at.dataframe, name
+    for frame in (d.value for d in at.dataframe):
+        headers = [str(c) for c in frame.columns]
+        assert not [c for c in headers if CJK.search(c) or c.endswith(("_en", "_zh")) or "_" in c], (name, headers)
+        for column in (c for c in frame.columns if str(c).lower() in CODE_COLUMNS):
+            values = {str(v) for v in frame[column].dropna().unique()}
+            assert not [v for v in values if CJK.search(v)], (name, column, sorted(values)[:10])
