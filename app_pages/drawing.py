@@ -236,7 +236,9 @@ def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str
          expand: bool = False, physics: bool = False):
     """Draw in the page with streamlit-cytoscape; returns its event (a click or an expand request)."""
     from streamlit_cytoscape import EdgeStyle, NodeStyle, streamlit_cytoscape
+    from app_pages import cytoscape_zh
     from app_pages.common import label_name
+    cytoscape_zh.install()        # its side panel and tooltips in Chinese in Chinese mode
     labels = {n["label"] for n in graph.nodes.values()}
     types = {e["type"] for e in graph.edges}
     # Labels too small to read are not painted (they appear on zooming in); large views also get straight,

@@ -44,7 +44,7 @@ def page() -> None:
                       "No out-of-zone firm in this segment is tied to an in-zone firm."))
     else:
         why = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
-        shown = localise(leads[["rank", "name", "region", "score", why, "paths"]])
+        shown = localise(leads[["rank", "name", "region", "score", why, "paths", "paths_en"]])
         shown[tr("画像", "Profile")] = [firm_link(i) for i in leads["lead"]]
         st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("画像", "Profile"):
                      st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})

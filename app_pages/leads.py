@@ -76,7 +76,7 @@ def page() -> None:
         st.subheader(f"{row['rank']}. {md(row['name'])} — {row['score']:g}")
         st.markdown(md(row[explanation]))
         st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": row["lead"]})
-        for sentence in row["paths"].splitlines():
+        for sentence in row["paths_en" if st.session_state.get("lang") == "en" else "paths"].splitlines():
             st.markdown(f"- {md(sentence)}")
         graph = lead_graph(row)
         graph.merge(product_graph(row))

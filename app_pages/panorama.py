@@ -121,7 +121,7 @@ def _segment_details(segment: str, threshold: int) -> None:
                        "No out-of-zone firm in this segment is tied to an in-zone firm."))
         else:
             why = "explanation_en" if _lang() == "en" else "explanation_zh"
-            shown = localise(leads[["rank", "name", "score", why, "paths"]])
+            shown = localise(leads[["rank", "name", "score", why, "paths", "paths_en"]])
             shown[tr("画像", "Profile")] = [firm_link(i) for i in leads["lead"]]
             st.dataframe(shown, hide_index=True, width="stretch", column_config={tr("画像", "Profile"):
                          st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})

@@ -30,7 +30,7 @@ def chart(png: bytes, boxes: dict[str, tuple[float, float, float, float]], names
                                       "url": ["data:image/png;base64," + base64.b64encode(png).decode("ascii")]}))
     picture = picture.mark_image(width=width, height=height, align="left", baseline="top").encode(
         x=alt.X("x:Q", scale=x_scale, axis=None), y=alt.Y("y:Q", scale=y_scale, axis=None), url="url:N")
-    cards = pd.DataFrame([{"segment": s, "name": names.get(s, s), "hint": hint, "chosen": s == chosen,
+    cards = pd.DataFrame([{"segment": s, "name": names.get(s, s), "tip": f"{names.get(s, s)}: {hint}", "chosen": s == chosen,
                            "x0": x0, "x1": x1, "y0": y0, "y1": y1} for s, (x0, y0, x1, y1) in boxes.items()])
     pick = alt.selection_point(name=SELECTION, fields=["segment"], on="click", empty=False)
     # Nearly transparent, not transparent: Vega does not hit-test an element without fill.
@@ -39,7 +39,7 @@ def chart(png: bytes, boxes: dict[str, tuple[float, float, float, float]], names
         y=alt.Y("y0:Q", scale=y_scale, axis=None), y2="y1:Q",
         stroke=alt.condition("datum.chosen", alt.value(HIGHLIGHT), alt.value("transparent")),
         strokeWidth=alt.value(4),
-        tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("hint:N", title=" ")],
+        tooltip=alt.Tooltip("tip:N"),
     ).add_params(pick)
     # autosize "none" at the top level: Streamlit "fits" a chart without one, which shrinks the plot
     # under the fixed-size picture and moves the rectangles off their cards

@@ -60,7 +60,14 @@ WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""
 # Slack between the engine's float sums (the bounds) and Python's exact scores.
 EPS = 0.001
 COLUMNS = ["rank", "lead", "name", "region", "segments", "gap", "ties", "partners", "score", "explanation_zh",
-           "explanation_en", "paths"]
+           "explanation_en", "paths", "paths_en"]
+# The explaining sentences in English, by (relationship type, whether the lead is its source): the
+# Chinese ones are lead_scoring.TIES'.
+SENTENCES_EN = {("SUPPLIES", True): "{lead} supplies {partner}", ("SUPPLIES", False): "{partner} supplies {lead}",
+                ("SUBSIDIARY_OF", False): "{partner} is a subsidiary of {lead}",
+                ("SUBSIDIARY_OF", True): "{lead} is a subsidiary of {partner}",
+                ("COOPERATES_WITH", False): "{partner} cooperates with {lead} in research",
+                ("COOPERATES_WITH", True): "{lead} cooperates with {partner} in research"}
 
 
 def _candidates(store: Store, kinds: list[str], chain: str, alliance: str) -> list[str] | None:
@@ -143,25 +150,31 @@ def describe(row: dict, data: LeadData) -> None:
     lead_name = names.get(row["lead"], {}).get("name") or row["lead"]
     shown = row["_paths"]
     partner_name = lambda p: names.get(p, {}).get("name") or p  # noqa: E731
-    sentences = []
+    sentences, sentences_en = [], []
     for t in shown:
         name = partner_name(t["partner"])
         sentence = t["sentence"].format(lead=lead_name, partner=name) + f"，{name} 在园区"
+        english = SENTENCES_EN[(t["rel"], t["lead_is_source"])].format(lead=lead_name, partner=name) + \
+            f"; {name} is in the zone"
         for a in alliances[t["partner"]]:
             sentence += f"，{name} 属于 {a['name']} 联合体"
+            english += f"; {name} belongs to the {a['name']} alliance"
         if t["partner"] in party:
             sentence += f"，{name} 设有党组织"
+            english += f"; {name} has a party organisation"
         sentences.append(sentence)
+        sentences_en.append(english)
     more = row["ties"] - len(shown)
     if more:
         sentences.append(f"…及另外 {more} 条关系 / and {more} more ties")
+        sentences_en.append(f"… and {more} more ties")
     shown_partners = list(dict.fromkeys(t["partner"] for t in shown))
     partners = "、".join(partner_name(p) for p in shown_partners)
     if row["_partner_count"] > len(shown_partners):
         partners += f" 等 {row['_partner_count']} 家"
     row.update({"name": lead_name, "region": names.get(row["lead"], {}).get("region"),
                 "segments": "、".join(data.segment_names[s] for s in row["_segments"] if s in data.segment_names),
-                "partners": partners, "paths": "\n".join(sentences),
+                "partners": partners, "paths": "\n".join(sentences), "paths_en": "\n".join(sentences_en),
                 "_alliances": {p: alliances[p] for p in shown_partners},
                 "_names": {k: names[k] for k in [row["lead"], *shown_partners] if k in names}})
     row.pop("_ties", None)     # every tie of a hub lead: counted in the score, not carried to the app

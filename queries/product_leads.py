@@ -16,7 +16,7 @@ from graph.store import Store
 from queries.lead_scoring import (ENTERPRISE_INFO, FIRM_SEGMENTS, GAP_BONUS, SEGMENT_CHAINS, LeadData, explain,
                                   read_leads, read_partners, score, strongest)
 from queries.products import (PRODUCT_NAMES, PRODUCT_POINTS, chain_products, has_products, names_of,
-                              product_sentence, product_ties)
+                              product_sentence, product_sentence_en, product_ties)
 from queries.registry import Subgraph
 from queries.segments import count_firms
 
@@ -51,7 +51,7 @@ def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[
                       "segments": "、".join(data.segment_names[s] for s in sorted(data.segments_of[lead])
                                            if s in data.segment_names),
                       "gap": gap, "ties": 0, "partners": "", "score": float(total), "_exact": total,
-                      "explanation_zh": explanation_zh, "explanation_en": explanation_en, "paths": "",
+                      "explanation_zh": explanation_zh, "explanation_en": explanation_en, "paths": "", "paths_en": "",
                       "_segments": sorted(data.segments_of[lead]), "_partners": [], "_paths": [], "_names": {},
                       "_alliances": {}}
     return data, rows
@@ -162,15 +162,19 @@ def _merge(row: dict, ts: list[dict], max_paths: int, fname, pname, *, n: int | 
     row["explanation_zh"] = "；".join(x for x in (row["explanation_zh"], f"产品上下游关系×{n}(+{points:g}，推断)") if x)
     row["explanation_en"] = "; ".join(x for x in (row["explanation_en"], f"product tie×{n} (+{points:g}, inferred)") if x)
     lines = [line for line in (row["paths"] or "").split("\n") if line and not line.startswith("…及另外")]
+    lines_en = [line for line in (row.get("paths_en") or "").split("\n") if line and not line.startswith("… and ")]
     recorded_more = row["ties"] - len(row["_paths"])
     room = max(0, max_paths - len(row["_paths"]))
     shown = ts[:room]
     lead_name = row["name"]
     lines += [product_sentence(t, lead_name, fname(t["partner"]), pname) for t in shown]
+    lines_en += [product_sentence_en(t, lead_name, fname(t["partner"]), pname) for t in shown]
     more = recorded_more + n - len(shown)
     if more:
         lines.append(f"…及另外 {more} 条关系 / and {more} more ties")
+        lines_en.append(f"… and {more} more ties")
     row["paths"] = "\n".join(lines)
+    row["paths_en"] = "\n".join(lines_en)
     row["ties"] += n
     if not row["partners"]:
         shown_partners = list(dict.fromkeys(t["partner"] for t in shown))

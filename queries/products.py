@@ -187,6 +187,12 @@ def product_sentence(t: dict, lead_name: str, partner_name: str, pname) -> str:
     return f"{lead_name} 造 {p}；{relation}；{partner_name} 造 {q}，{partner_name} 在园区（推断 / inferred）"
 
 
+def product_sentence_en(t: dict, lead_name: str, partner_name: str, pname) -> str:
+    p, q = pname(t["product"]), pname(t["partner_product"])
+    relation = f"{p} is an input to {q}" if t["side"] == "up" else f"{p} is made from {q}"
+    return f"{lead_name} makes {p}; {relation}; {partner_name} makes {q}; {partner_name} is in the zone (inferred)"
+
+
 # --- chains given as products ------------------------------------------------------------------------
 
 CHAIN_INCLUDES = "MATCH (c:Chain {id: $chain})-[:INCLUDES]->(p:Product) RETURN p.id AS id"

@@ -104,7 +104,7 @@ def _gaps(store: Store, chain: str, lang: str, weak_threshold: int) -> Section:
 def _leads(store: Store, chain: str, lang: str, weak_threshold: int, top: int) -> Section:
     table = registry.get("leads").run(store, chain=chain, limit=top, weak_threshold=weak_threshold).table
     why = "explanation_zh" if lang == "zh" else "explanation_en"
-    rows = [[str(r["rank"]), r["name"], f"{r['score']:g}", r[why], r["paths"]] for r in table.to_dict("records")]
+    rows = [[str(r["rank"]), r["name"], f"{r['score']:g}", r[why], r["paths" if lang == "zh" else "paths_en"]] for r in table.to_dict("records")]
     return Section(_t(lang, f"招商线索（前{top}条，以商招商）", f"Top {top} leads (recruit via existing firms)"),
                    [_t(lang, "排名", "Rank"), _t(lang, "园外企业", "Firm"), _t(lang, "得分", "Score"),
                     _t(lang, "得分构成", "Score"), _t(lang, "关系路径", "Paths")], rows,

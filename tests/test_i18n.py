@@ -87,3 +87,22 @@ def test_tables_in_english_mode(embedded_app, monkeypatch, name, query):
         for column in (c for c in frame.columns if str(c).lower() in CODE_COLUMNS):
             values = {str(v) for v in frame[column].dropna().unique()}
             assert not [v for v in values if CJK.search(v)], (name, column, sorted(values)[:10])
+
+
+# The Chinese sentence's connecting words (queries/leads.py describe, lead_scoring.TIES): none in English.
+CHINESE_GLUE = (" 供应 ", " 在园区", " 属于 ", "设有党组织", "及另外", "的子公司", "产学研合作", " 造 ")
+
+
+@pytest.mark.parametrize("tie_types", [["supply", "group", "research"], ["supply"]])
+def test_lead_paths_in_english(bundled_store, tie_types):
+    """Each lead's explaining paths in both languages, line for line (the fast ranking and the scored
+    one: tie_types picks between them), both stores; pages and the English briefing show paths_en."""
+    from queries import registry
+    table = registry.get("leads").run(bundled_store, tie_types=tie_types, limit=60).table
+    assert len(table) > 10
+    for zh, en in zip(table["paths"], table["paths_en"]):
+        assert len(zh.splitlines()) == len(en.splitlines()) >= 1, (zh, en)
+        assert not [g for g in CHINESE_GLUE if g in en], en
+        for line in en.splitlines():
+            assert "is in the zone" in line or line.startswith("… and "), line
+    assert any("supplies" in p for p in table["paths_en"])
