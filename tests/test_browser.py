@@ -176,14 +176,16 @@ def test_console_refuses_create(page, app_url):
 
 
 def test_panorama_draws(page, app_url):
-    """The 全景图 picture fits the page's width, so its first and last cards are on screen, not clipped."""
+    """The 全景图 picture fits the page's width, so its first and last cards are on screen, not clipped
+    (clicking them: tests/test_browser_english.py)."""
+    from app_pages.panorama import ON_PAGE_WIDTH
     page.goto(app_url + "/panorama?chain=ch_pv")
     page.get_by_text("光伏·工业硅").first.wait_for(state="attached")   # a data-grid cell: present, drawn on canvas
-    picture = page.locator("[data-testid=stImage] img").first
+    picture = page.locator(".vega-embed image").first                 # the PNG inside the clickable chart
     picture.wait_for(state="visible")
     box, viewport = picture.bounding_box(), page.viewport_size
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
-    assert picture.evaluate("img => img.naturalWidth") == 1000
+    assert round(box["width"]) == ON_PAGE_WIDTH                       # shown 1:1, not shrunk
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "panorama.png"), full_page=True)
 
