@@ -184,3 +184,23 @@ def test_settings_zone_list_replaces_the_zone(monkeypatch, tmp_path):
     entry = audit.entries(tmp_path / "data", 1)[0]                   # audited, with what it flipped
     assert entry["action"] == "zone" and entry["who"] == "ed" and entry["in_zone"] == 2 and entry["snapshot"]
     _store.clear()
+
+
+def test_panorama_segment_link_and_english(backend, monkeypatch):
+    """A linked card (?segment=) opens with its details; the picture's clickable cards are where the
+    card picture puts them, one per segment; in English (?lang=en) the gap reads in English."""
+    at = ok(open_page(monkeypatch, "panorama", chain="ch_pv", segment="seg_pv_2"))
+    assert at.selectbox(key="panorama_segment").value == "seg_pv_2"
+    assert at.subheader[0].value == "光伏·多晶硅" and at.query_params["segment"] in ("seg_pv_2", ["seg_pv_2"])
+    assert any(w.value.startswith("弱链") for w in at.warning)
+    at = ok(open_page(monkeypatch, "panorama", chain="ch_pv", segment="no_such_segment"))   # a bad link: the first card
+    assert at.selectbox(key="panorama_segment").value == "seg_pv_1"
+    at = ok(open_page(monkeypatch, "panorama", chain="ch_pv", segment="seg_pv_1", lang="en"))
+    assert any(w.value.startswith("missing segment") for w in at.warning)
+    from app_pages.panorama import ON_PAGE_WIDTH, _cards_png
+    from app_pages.panorama_picker import png_size
+    from app_pages.common import store_key
+    png, boxes = _cards_png(store_key(), "ch_pv", 2, "zh", ON_PAGE_WIDTH)
+    width, height = png_size(png)
+    assert width == ON_PAGE_WIDTH and sorted(boxes) == [f"seg_pv_{i}" for i in range(1, 8)]
+    assert all(0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height for x0, y0, x1, y1 in boxes.values())
