@@ -98,6 +98,7 @@ COLUMNS_ZH = {
 # Values that are codes rather than data: shown in the user's language.
 DIRECTION_ZH = {"out": "出", "in": "入", "up": "上游", "down": "下游", "both": "双向"}
 BASIS_ZH = {"recorded": "记录", "inferred": "推断"}
+KIND_ZH = {"segment": "环节", "product": "产品"}     # what a panorama/gaps row is (a chain given as products)
 # The schema's Chinese vocabularies (graph/schema.py) and the analyses' status codes, in English.
 STATUS_EN = {"缺": "missing", "弱": "weak", "强": "strong"}
 STAGE_EN = {"上游": "upstream", "中游": "midstream", "下游": "downstream"}
@@ -158,7 +159,8 @@ def localise(frame):
             frame[column] = frame[column].map(yes_no)
     if english():
         return _english(frame)
-    for column, names in (("label", None), ("type", None), ("direction", DIRECTION_ZH), ("basis", BASIS_ZH)):
+    for column, names in (("label", None), ("type", None), ("direction", DIRECTION_ZH), ("basis", BASIS_ZH),
+                          ("kind", KIND_ZH)):
         if column in frame.columns:
             frame[column] = frame[column].map(lambda v: (names or {}).get(v, v) if names else
                                               (label_name(v) if isinstance(v, str) else v))

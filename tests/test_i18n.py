@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_app import ok, open_page
 
-ENGLISH = re.compile(r"^(True|False|missing|weak|strong|out|in|SUPPLIES|MEMBER_OF|RAISED_BY|PART_OF|IN_SEGMENT|"
+ENGLISH = re.compile(r"^(True|False|missing|weak|strong|out|in|segment|product|SUPPLIES|MEMBER_OF|RAISED_BY|PART_OF|IN_SEGMENT|"
                      r"Enterprise|Segment|Alliance|PartyOrg)$")
 ENGLISH_HEADER = re.compile(r"^[A-Za-z_ ]+$")
 PAGES = [("overview", {}), ("panorama", {"chain": "ch_pv"}), ("gaps", {}), ("leads", {}),
