@@ -7,6 +7,7 @@ English mode uses the package as installed."""
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import tempfile
@@ -44,11 +45,13 @@ def translate(page: str) -> str:
     for en, zh in WORDS.items():
         page = page.replace(f'title="{en}"', f'title="{html.escape(zh)}"')
         page = re.sub(rf">(\s*){re.escape(en)}(\s*)<", lambda m: f">{m[1]}{html.escape(zh)}{m[2]}<", page)
-    keys = ",".join(f'"{k}":"{v}"' for k, v in KEYS.items())
-    script = ("<script>(function(){const K={" + keys + "};const rename=()=>document.querySelectorAll("
-              "'.infopanel__key').forEach(p=>{if(K[p.textContent])p.textContent=K[p.textContent];});"
-              "new MutationObserver(rename).observe(document.getElementById('infopanelProps'),"
-              "{childList:true,subtree:true});})();</script>")
+    # The names travel in an attribute, not in the script's text: a frame not yet laid out reports its
+    # textContent (scripts included) as its innerText, and the names would read as English on the page.
+    keys = html.escape(json.dumps(KEYS, ensure_ascii=False), quote=True)
+    script = (f'<script data-keys="{keys}">(function(){{const K=JSON.parse(document.currentScript.dataset.keys);'
+              "const rename=()=>document.querySelectorAll('.infopanel__key').forEach(p=>{if(K[p.textContent])"
+              "p.textContent=K[p.textContent];});new MutationObserver(rename).observe("
+              "document.getElementById('infopanelProps'),{childList:true,subtree:true});})();</script>")
     return page.replace("</body>", script + "</body>")
 
 
