@@ -61,15 +61,15 @@ def page() -> None:
     threshold = st.number_input(tr("弱链阈值（园区企业少于）", "Weak below (in-zone firms)"), 1, 50, 2)
     result = cached_query("panorama", chain=chain, weak_threshold=int(threshold))
     segments = list(result.table["segment"])
-    names = dict(zip(result.table["segment"], result.table["name"]))
+    segment_names = dict(zip(result.table["segment"], result.table["name"]))
     chosen = _chosen_segment(segments)
     png, boxes = _cards_png(store_key(), chain, int(threshold), _lang(), ON_PAGE_WIDTH)
     st.caption(tr("点击卡片查看该环节的缺链弱链与补链线索。", "Click a card: its gap and the leads that would fill it."))
     hint = tr("点击查看缺链与补链线索", "Click: its gap and the leads that would fill it")
     # keyed by the chosen card: after a click the chart starts afresh, so clicking any card (the one
     # clicked before too, after the select box moved away from it) is a new selection
-    picked = panorama_picker.show(png, boxes, names, chosen, hint, key=f"panorama_cards_{chain}_{chosen}")
-    if picked in names and picked != chosen:
+    picked = panorama_picker.show(png, boxes, segment_names, chosen, hint, key=f"panorama_cards_{chain}_{chosen}")
+    if picked in segment_names and picked != chosen:
         st.session_state["panorama_segment"] = picked
         st.rerun()                                                 # the frame moves to the clicked card
     left, right = st.columns([1, 3])
@@ -86,10 +86,10 @@ def page() -> None:
         st.caption(tr("服务本链的科研机构与人才站点：", "Institutes and talent stations serving this chain: ") +
                    md("、".join(result.extra["chain_support"])))
     segment = st.selectbox(tr("查看环节（缺链弱链与补链线索）", "Segment: its gap and the leads that would fill it"),
-                           segments, format_func=names.get, key="panorama_segment")
+                           segments, format_func=segment_names.get, key="panorama_segment")
     if segment:
         st.query_params["segment"] = segment       # the selected card is linkable
-        st.subheader(md(names[segment]))
+        st.subheader(md(segment_names[segment]))
         _segment_details(segment, int(threshold))
 
 
