@@ -58,7 +58,8 @@ def page() -> None:
     table = result.table
     explanation = "explanation_en" if st.session_state.get("lang") == "en" else "explanation_zh"
     st.caption(tr(f"共 {len(table)} 条线索", f"{len(table)} leads"))
-    shown = localise(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "score", explanation]])
+    shown = localise(table[["rank", "name", "region", "segments", "gap", "ties", "partners", "partners_en", "score",
+                            explanation]])
     shown[tr("画像", "Profile")] = [firm_link(i) for i in table["lead"]]
     event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key="lead_table", column_config={tr("画像", "Profile"): st.column_config.LinkColumn(

@@ -60,7 +60,7 @@ WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""
 # Slack between the engine's float sums (the bounds) and Python's exact scores.
 EPS = 0.001
 COLUMNS = ["rank", "lead", "name", "region", "segments", "gap", "ties", "partners", "score", "explanation_zh",
-           "explanation_en", "paths", "paths_en"]
+           "explanation_en", "paths", "paths_en", "partners_en"]
 # The explaining sentences in English, by (relationship type, whether the lead is its source): the
 # Chinese ones are lead_scoring.TIES'.
 SENTENCES_EN = {("SUPPLIES", True): "{lead} supplies {partner}", ("SUPPLIES", False): "{partner} supplies {lead}",
@@ -170,11 +170,13 @@ def describe(row: dict, data: LeadData) -> None:
         sentences_en.append(f"… and {more} more ties")
     shown_partners = list(dict.fromkeys(t["partner"] for t in shown))
     partners = "、".join(partner_name(p) for p in shown_partners)
+    partners_en = ", ".join(partner_name(p) for p in shown_partners)
     if row["_partner_count"] > len(shown_partners):
         partners += f" 等 {row['_partner_count']} 家"
+        partners_en += f" ({row['_partner_count']} in all)"
     row.update({"name": lead_name, "region": names.get(row["lead"], {}).get("region"),
                 "segments": "、".join(data.segment_names[s] for s in row["_segments"] if s in data.segment_names),
-                "partners": partners, "paths": "\n".join(sentences), "paths_en": "\n".join(sentences_en),
+                "partners": partners, "partners_en": partners_en, "paths": "\n".join(sentences), "paths_en": "\n".join(sentences_en),
                 "_alliances": {p: alliances[p] for p in shown_partners},
                 "_names": {k: names[k] for k in [row["lead"], *shown_partners] if k in names}})
     row.pop("_ties", None)     # every tie of a hub lead: counted in the score, not carried to the app

@@ -51,7 +51,7 @@ def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[
                       "segments": "、".join(data.segment_names[s] for s in sorted(data.segments_of[lead])
                                            if s in data.segment_names),
                       "gap": gap, "ties": 0, "partners": "", "score": float(total), "_exact": total,
-                      "explanation_zh": explanation_zh, "explanation_en": explanation_en, "paths": "", "paths_en": "",
+                      "explanation_zh": explanation_zh, "explanation_en": explanation_en, "paths": "", "paths_en": "", "partners_en": "",
                       "_segments": sorted(data.segments_of[lead]), "_partners": [], "_paths": [], "_names": {},
                       "_alliances": {}}
     return data, rows
@@ -180,6 +180,7 @@ def _merge(row: dict, ts: list[dict], max_paths: int, fname, pname, *, n: int | 
         shown_partners = list(dict.fromkeys(t["partner"] for t in shown))
         total = len({t["partner"] for t in ts}) if partners_total is None else partners_total
         row["partners"] = "、".join(fname(p) for p in shown_partners) + (f" 等 {total} 家" if total > len(shown_partners) else "")
+        row["partners_en"] = ", ".join(fname(p) for p in shown_partners) + (f" ({total} in all)" if total > len(shown_partners) else "")
     row["_product_paths"] = [dict(t, lead_name=lead_name, partner_name=fname(t["partner"]),
                                   product_name=pname(t["product"]), partner_product_name=pname(t["partner_product"]))
                              for t in shown]

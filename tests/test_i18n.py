@@ -106,6 +106,8 @@ def test_lead_paths_in_english(bundled_store, tie_types):
         for line in en.splitlines():
             assert "is in the zone" in line or line.startswith("… and "), line
     assert any("supplies" in p for p in table["paths_en"])
+    for zh, en in zip(table["partners"], table["partners_en"]):   # the same partners, without 等 N 家
+        assert " 等 " not in en and zh.split(" 等 ")[0].split("、") == en.split(" (")[0].split(", "), (zh, en)
 
 
 def test_cytoscape_frontend_translated():
