@@ -78,12 +78,20 @@ def emit_result(name: str, result, fmt: str) -> None:
         if note:
             click.echo(note, err=True)
         return
-    click.echo(table(rows))
+    click.echo(table(_chinese_first(rows)))
     for key, section in sections.items():
         click.echo(f"\n{key}:")
         click.echo(table(section))
     if note:
         click.echo(note)
+
+
+def _chinese_first(rows: list[dict]) -> list[dict]:
+    """The text table without the English twin of a column the table has (paths_en beside paths): the
+    terminal's width is better spent on the names.  JSON and CSV keep every column."""
+    columns = set(rows[0]) if rows else set()
+    twins = {c for c in columns if c.endswith("_en") and c[:-3] in columns}
+    return [{k: v for k, v in r.items() if k not in twins} for r in rows] if twins else rows
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
