@@ -39,6 +39,22 @@ def oidc_configured() -> bool:
         return False
 
 
+def oidc_name(claims) -> str:
+    """Whom the provider vouches for: the e-mail address, unless the provider says it is unverified
+    (someone typed it in: it must not pick up the role listed for that address), else the subject."""
+    email = claims.get("email")
+    if email and claims.get("email_verified") is not False:
+        return str(email)
+    return str(claims.get("sub") or "")
+
+
+def oidc_default_role() -> str:
+    """CHAINGRAPH_OIDC_ROLE for provider users not in users.json; a misspelt role gives viewer, the
+    least (never an error page, never more than asked for)."""
+    role = os.environ.get("CHAINGRAPH_OIDC_ROLE", "viewer")
+    return role if role in users.ROLES else "viewer"
+
+
 def anonymous_role() -> str | None:
     return None if os.environ.get("CHAINGRAPH_ANONYMOUS", "viewer") == "none" else "viewer"
 
@@ -46,9 +62,8 @@ def anonymous_role() -> str | None:
 def current_user() -> User | None:
     """The logged-in user, with the role the users file gives now (a removed user is logged out)."""
     if oidc_configured() and st.user.get("is_logged_in"):
-        name = st.user.get("email") or st.user.get("sub") or ""
-        known = users.get(data_dir(), name)
-        return known or User(name, os.environ.get("CHAINGRAPH_OIDC_ROLE", "viewer"))
+        name = oidc_name(st.user)
+        return users.get_oidc(data_dir(), name) or User(name, oidc_default_role(), via="oidc")
     name = st.session_state.get("auth_user")
     if not name:
         return None
@@ -86,7 +101,11 @@ def sidebar() -> User | None:
             if st.button(tr("退出登录", "Log out"), key="auth_logout"):
                 st.session_state.pop("auth_user", None)
                 if oidc_configured() and st.user.get("is_logged_in"):
+                    # The browser must go on to /auth/logout (clears the login cookie, then the
+                    # provider's logout): a rerun here would drop that redirect and the cookie would
+                    # log the user straight back in on the next page load.
                     st.logout()
+                    st.stop()
                 st.rerun()
             return user
         if oidc_configured() and st.button(tr("单点登录", "Log in with SSO"), key="auth_sso"):
