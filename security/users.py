@@ -102,8 +102,13 @@ def get(data_dir: str | Path, name: str) -> User | None:
 def get_oidc(data_dir: str | Path, name: str) -> User | None:
     """The role listed for a name the identity provider vouches for: only users added without a
     password (``--oidc``) match, so a provider can never log someone in as a local password user."""
-    entry = _read(data_dir).get(name)
-    return User(name, entry["role"], via="oidc") if entry and "hash" not in entry else None
+    listed = {key: entry for key, entry in _read(data_dir).items() if "hash" not in entry}
+    if name not in listed:      # providers differ in the case of an address (Alice@Example.org)
+        folded = [key for key in listed if key.casefold() == name.casefold()]
+        if len(folded) != 1:
+            return None
+        name = folded[0]
+    return User(name, listed[name]["role"], via="oidc")
 
 
 def add(data_dir: str | Path, name: str, role: str, password: str | None) -> User:

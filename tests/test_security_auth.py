@@ -63,6 +63,12 @@ def test_provider_names_match_only_provider_users(tmp_path, monkeypatch):
     assert users.get_oidc(tmp_path, "sso@example.org") == users.User("sso@example.org", "editor", via="oidc")
     assert users.get_oidc(tmp_path, "root") is None and users.get(tmp_path, "root").role == "admin"
     assert users.get_oidc(tmp_path, "nobody") is None
+    assert users.get_oidc(tmp_path, "SSO@Example.org") == users.User("sso@example.org", "editor", via="oidc")
+    assert users.get_oidc(tmp_path, "ROOT") is None                     # a password user, in any case
+    users.add(tmp_path, "Twin@x.org", "admin", None)
+    users.add(tmp_path, "twin@x.org", "viewer", None)
+    assert users.get_oidc(tmp_path, "TWIN@x.org") is None               # two entries fit: neither is taken
+    assert users.get_oidc(tmp_path, "twin@x.org").role == "viewer"
     assert users.get_oidc(tmp_path, "sso@example.org").who == "oidc:sso@example.org"
     assert users.verify(tmp_path, "root", "admin-pass").who == "root"
     assert auth.oidc_name({"sub": "s1", "email": "a@x.org"}) == "a@x.org"
