@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from app_pages.common import tr
+from app_pages.common import md, tr
 from graph.embedded import default_data_dir
 from security import users
 from security.users import User
@@ -97,7 +97,8 @@ def sidebar() -> User | None:
     user = current_user()
     with st.sidebar:
         if user is not None:
-            st.caption(tr(f"已登录：{user.name}（{ROLE_ZH[user.role]}）", f"Logged in: {user.name} ({user.role})"))
+            # md(): a provider's name is not checked like a local one (`![x](http://…)` stays text)
+            st.caption(tr(f"已登录：{md(user.name)}（{ROLE_ZH[user.role]}）", f"Logged in: {md(user.name)} ({user.role})"))
             if st.button(tr("退出登录", "Log out"), key="auth_logout"):
                 st.session_state.pop("auth_user", None)
                 if oidc_configured() and st.user.get("is_logged_in"):
@@ -141,6 +142,6 @@ def require(role: str) -> bool:
     elif user is None:
         st.warning(tr(f"请先在左侧边栏登录（需要{ROLE_ZH[role]}权限）。", f"Log in first (sidebar): this needs the {role} role."))
     else:
-        st.error(tr(f"当前账号 {user.name}（{ROLE_ZH[user.role]}）无此权限：需要{ROLE_ZH[role]}权限。",
-                    f"{user.name} ({user.role}) may not do this: it needs the {role} role."))
+        st.error(tr(f"当前账号 {md(user.name)}（{ROLE_ZH[user.role]}）无此权限：需要{ROLE_ZH[role]}权限。",
+                    f"{md(user.name)} ({user.role}) may not do this: it needs the {role} role."))
     return False

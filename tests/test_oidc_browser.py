@@ -226,3 +226,22 @@ def test_an_unverified_email_gets_no_role(page, app, provider):
     assert page.get_by_text("（编辑）").count() == 0
     page.goto(url + "/import")
     page.get_by_text("无此权限").first.wait_for()
+
+
+def test_a_provider_name_is_shown_as_text(page, app, provider):
+    """Names from the provider are not checked like local ones: Markdown or HTML in one is shown as
+    typed, never rendered (no image fetched, no bold)."""
+    url, data, backend = app
+    name = "**bold**<b>x</b>![i](http://127.0.0.1:9/i.png)"
+    set_claims(provider, "odd-name", {"email": name})
+    page.goto(url + "/")
+    page.get_by_role("button", name="单点登录").click()
+    page.wait_for_url("**/oauth2/authorize**")
+    page.locator("input[name=sub]").fill("odd-name")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(url + "/**")
+    page.get_by_text(f"已登录：{name}（查看）").first.wait_for()
+    page.goto(url + "/import")
+    page.get_by_text(f"当前账号 {name}（查看）无此权限").first.wait_for()
+    assert page.locator("img[src*='127.0.0.1:9']").count() == 0
+    assert page.locator("section[data-testid=stSidebar] strong, section[data-testid=stSidebar] b").count() == 0
