@@ -154,7 +154,11 @@ def import_file(page, url: str, folder, text: str) -> None:
     page.locator("input[type=file]").first.set_input_files(str(folder / "Enterprise.csv"))
     page.get_by_text("校验通过").first.wait_for()
     page.get_by_role("button", name="导入").click()
-    page.get_by_text("导入完成").first.wait_for()
+    try:      # a snapshot, the write and the lead aggregates: slow on a busy 2-core machine
+        page.get_by_text("导入完成").first.wait_for(timeout=180000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "oidc-import-failed.png"), full_page=True)
+        raise
 
 
 def stored_name(data, backend: str, node_id: str):
