@@ -294,10 +294,12 @@ def png_figure(graph: Subgraph, positions: dict[str, tuple[float, float]]):
 
 
 def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str, height: int = 560,
-         expand: bool = False, physics: bool = False):
+         expand: bool = False, physics: bool = False, roomy: bool = False):
     """Draw in the page with streamlit-cytoscape; returns its event (a click or an expand request).
     Clicking a node opens a panel with a 企业画像 button: for a firm it opens the firm's profile
-    (follow_firm), so every drawing in the app leads to the firms in it."""
+    (follow_firm), so every drawing in the app leads to the firms in it.  ``roomy`` (small views in
+    columns): a wider margin, so the outer names are not cut by the canvas's edge or its side panel,
+    and names and captions on a white ground, level, so a tie crossing a name leaves it readable."""
     from streamlit_cytoscape import EdgeStyle, InfopanelAction, NodeStyle, streamlit_cytoscape
     from app_pages.common import label_name, tr
     labels = {n["label"] for n in graph.nodes.values()}
@@ -308,17 +310,28 @@ def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str
     node_styles = [NodeStyle(label_name(label), color=COLOURS.get(label), caption="_name",
                              custom_styles={"background-color": "data(_colour)", "width": "data(_size)",
                                             "height": "data(_size)", "font-size": 11, "border-width": "data(_ring)",
-                                            "border-color": "#222", **small})
+                                            "border-color": "#222", **small, **(ON_WHITE if roomy else {})})
                    for label in sorted(labels)]
     large = len(graph.nodes) > SPRING_MAX
     edge_styles = [EdgeStyle(label_name(t), caption=None if large else "label", directed=True, curve_style="straight" if large else None,
-                             custom_styles={"font-size": 8, "line-style": "data(_line)", **small}) for t in sorted(types)]
-    layout = ({"name": "cose", "animate": False, "fit": True, "padding": 20} if physics
-              else {"name": "preset", "fit": True, "padding": 20, "animate": False})
+                             custom_styles={"font-size": 8, "line-style": "data(_line)", **small,
+                                            **({**ON_WHITE, "text-rotation": "none"} if roomy else {})})
+                   for t in sorted(types)]
+    padding = 70 if roomy else 20
+    layout = ({"name": "cose", "animate": False, "fit": True, "padding": padding} if physics
+              else {"name": "preset", "fit": True, "padding": padding, "animate": False})
     # The component re-runs its layout (and so re-fits the view) only when the layout changes: naming the
     # drawn nodes in it makes every new view — an expand, a filter — fit the canvas again.
     layout["view"] = hashlib.sha1("\n".join(sorted(graph.nodes)).encode("utf-8")).hexdigest()[:12]
-    event = streamlit_cytoscape(cytoscape_elements(graph, positions), layout=layout, node_styles=node_styles,
+    elements = cytoscape_elements(graph, positions)
+    if roomy and positions:
+        # The component fits the view to the elements without a margin (its own resize handler), under
+        # its side panel and zoom bar: two invisible, unclickable points widen what it fits.
+        xs, ys = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
+        for i, x in enumerate((min(xs) - MARGIN, max(xs) + MARGIN)):
+            elements["nodes"].append({"data": {"id": f"_margin{i}", "label": MARGIN_LABEL}, "position": {"x": x, "y": min(ys)}})
+        node_styles.append(NodeStyle(MARGIN_LABEL, custom_styles={"opacity": 0, "events": "no", "width": 1, "height": 1}))
+    event = streamlit_cytoscape(elements, layout=layout, node_styles=node_styles,
                                 edge_styles=edge_styles, key=key, height=height,
                                 node_actions=["expand"] if expand else [],
                                 infopanel_actions=[InfopanelAction(FIRM_ACTION, tr("企业画像", "Firm profile"),
@@ -328,6 +341,8 @@ def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str
 
 
 FIRM_ACTION = "firm_profile"
+MARGIN, MARGIN_LABEL = 110, "_margin"
+ON_WHITE = {"text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": 1}
 
 
 def follow_firm(event, graph: Subgraph, key: str) -> None:

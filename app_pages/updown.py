@@ -13,7 +13,7 @@ import html
 
 import streamlit as st
 
-from app_pages import drawing
+from app_pages import drawing, nav
 from app_pages.common import (cached_query, get_store, int_param, label_name, localise, md, store_key, tr,
                               why_empty)
 from app_pages.firm import firm_link
@@ -25,6 +25,7 @@ DIRECTIONS = {"up": ("上游", "Upstream"), "down": ("下游", "Downstream"), "b
 DEFAULT_DEPTH = 3
 DEFAULT_CAP = 100          # per direction: a drawing a planner can still read
 MAX_CAP = 2000             # per direction: above this the drawing is no longer a picture
+ROW_GAP = 90               # pixels between rows: room for a name below a node and a level caption on a tie
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -111,11 +112,21 @@ def _answers(result) -> None:
     shown = localise(table[columns].copy())
     config = {}
     firms = [nodes.get(i, {}).get("label") == "Enterprise" for i in table["id"]]
-    if any(firms):
+    if any(firms):       # after the name, so the path (last) gets the rest of the width
         profile = tr("画像", "Profile")
-        shown[profile] = [firm_link(i) if firm else None for i, firm in zip(table["id"], firms)]
+        shown.insert(2, profile, [firm_link(i) if firm else None for i, firm in zip(table["id"], firms)])
         config[profile] = st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="updown_table")
+    config[tr("路径", "path")] = st.column_config.TextColumn(width="large")
+    event = st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key="updown_table",
+                         on_select="rerun", selection_mode="single-row")
+    picked = event.selection.rows if event and event.selection else []
+    if not picked:
+        st.caption(tr("选中一行查看完整路径。", "Select a row to read its whole path."))
+        return
+    row = table.iloc[picked[0]]
+    st.markdown(f"**{md(row['name'])}**：{md(row['path'])}")
+    if firms[picked[0]]:
+        st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": row["id"]})
 
 
 def _segment_firms(result) -> None:
@@ -137,7 +148,7 @@ def page() -> None:
     st.title(tr("上下游", "Upstream & downstream"))
     if get_store() is None:
         return
-    left, middle, right, far = st.columns([4, 2, 1, 1])
+    left, middle, right, far = st.columns([4, 3, 1, 1])
     with left:
         text, start = _pick_start()
     given = st.query_params.get("direction", "both")
@@ -171,12 +182,13 @@ def page() -> None:
         return
     graph = marked_graph(result.graph)
     starts = [n for n, v in graph.nodes.items() if v.get("start")]
-    positions = drawing.stage_positions(graph, starts)
+    positions = drawing.stage_positions(graph, starts, spacing_y=ROW_GAP)
     st.markdown(legend(graph), unsafe_allow_html=True)
     st.caption(tr("左为上游，右为下游。点击节点，再点“企业画像”打开该企业。",
                   "Upstream on the left, downstream on the right. Click a node, then “Firm profile” to open a firm."))
     rows = max((sum(1 for p in positions.values() if p[0] == x) for x in {p[0] for p in positions.values()}), default=1)
-    drawing.show(graph, positions, key=f"updown-{start}-{direction}", height=min(900, max(380, 70 * rows + 100)))
+    drawing.show(graph, positions, key=f"updown-{start}-{direction}", height=min(900, max(400, 90 * rows + 160)),
+                 roomy=True)
     st.markdown(f"**{tr('上下游清单', 'Answers')}**")
     _answers(result)
     _segment_firms(result)
