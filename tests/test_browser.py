@@ -294,8 +294,8 @@ def test_import_shows_the_real_limit_and_survives_a_workbook_bomb(page, app_url,
 
 ENGLISH_WORDS = re.compile(r"\b(Choose options|Select all|SUPPLIES|MEMBER_OF|RAISED_BY|PART_OF|True|False|missing|"
                            r"weak|strong|name|investment|Deploy|Upload|per file)\b")
-ZH_PAGES = ["/", "/panorama?chain=ch_pv", "/gaps", "/leads", "/firm?id=ent_jingao", "/explore?node=ent_jingao",
-            "/console", "/import", "/settings"]
+ZH_PAGES = ["/", "/panorama?chain=ch_pv", "/gaps", "/leads", "/firm?id=ent_jingao", "/updown?id=ent_zhuzhou",
+            "/explore?node=ent_jingao", "/console", "/import", "/settings"]
 
 
 def visible_text(page) -> str:

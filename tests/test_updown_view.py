@@ -174,3 +174,16 @@ def test_drawing_data_in_the_users_language(monkeypatch):
         assert elements["nodes"][1]["data"]["_ring"] == 0
         assert elements["edges"][0]["data"]["_line"] == "dashed"
     st.session_state["lang"] = "zh"
+
+
+def test_the_panorama_picture_leads_to_its_firms(backend, monkeypatch):  # noqa: F811
+    """The panorama is a picture: its firms are offered by name, and a chosen one links to its profile
+    and to this view."""
+    at = ok(open_page(monkeypatch, "panorama", chain="ch_pv"))
+    pick = at.selectbox(key="panorama_firm")
+    assert any(o.startswith("晶澳 · ") for o in pick.options)
+    pick.set_value("ent_jingao").run()
+    ok(at)
+    links = {p.proto.label: p.proto for p in at.get("page_link")}
+    assert "id=ent_jingao" in links["企业画像 →"].query_string and "firm" in links["企业画像 →"].page
+    assert "id=ent_jingao" in links["上下游 →"].query_string and "updown" in links["上下游 →"].page
