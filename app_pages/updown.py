@@ -14,10 +14,11 @@ import html
 import streamlit as st
 
 from app_pages import drawing, nav
-from app_pages.common import (cached_query, get_store, int_param, label_name, localise, md, store_key, tr,
+from app_pages.common import (cached_query, english, get_store, int_param, label_name, localise, md, store_key, tr,
                               why_empty)
 from app_pages.firm import firm_link
 from queries.paths import MAX_DEPTH
+from queries.products import RELATION_EN, RELATION_ZH
 from queries.registry import Subgraph
 from queries.resolve import ID_LABELS, candidates
 
@@ -103,8 +104,22 @@ def _not_shown(result) -> None:
                   f"{more} more not shown (at most {extra['cap']} per direction, {extra['total']} in all)."))
 
 
+# The inferred sentence's joining words (queries/products.py explain_path), each between spaces, in English.
+PATH_WORDS_EN = [(f" {RELATION_ZH[side]} ", f" {RELATION_EN[side]} ") for side in ("up", "down")] + \
+    [(" 造 ", " makes "), (" 包含 ", " includes "), ("；", "; ")]
+
+
+def path_in_english(path: str) -> str:
+    """"比亚迪 造 汽车；汽车 的上游材料 铝材" → "比亚迪 makes 汽车; 汽车 has upstream material 铝材" (names unchanged)."""
+    for zh, en in PATH_WORDS_EN:
+        path = path.replace(zh, en)
+    return path
+
+
 def _answers(result) -> None:
-    table = result.table
+    table = result.table.copy()
+    if english():
+        table["path"] = table["path"].map(path_in_english)
     nodes = result.graph.nodes if result.graph else {}
     columns = ["direction", "name", "distance", "in_zone", "basis", "path"]
     if table["in_zone"].isna().all():        # segments and products: no zone

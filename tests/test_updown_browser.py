@@ -95,9 +95,14 @@ def test_updown_in_chinese_draws_lists_and_opens_a_firm(page, app_url):
     page.wait_for_timeout(1500)
     assert names_uncovered(frame) == []
     page.screenshot(path=str(ARTIFACTS / "updown.png"), full_page=True)
+    click_node(page, frame, "p_turbine")                         # a product has no profile: said so
+    frame.get_by_role("button", name="企业画像").click()
+    page.get_by_text("不是企业，没有企业画像").first.wait_for()
+    assert "/updown?" in page.url
+    frame = drawing_frame(page)
     click_node(page, frame, "ent_crrc")                          # a firm in the drawing → its profile
+    frame.locator("#infopanelProps").get_by_text("中车", exact=True).wait_for()    # the panel shows the firm
     panel = frame.get_by_role("button", name="企业画像")
-    panel.wait_for(state="visible")
     text = visible_text(page)
     assert "中车" in text and not ENGLISH_WORDS.findall(text), sorted(set(ENGLISH_WORDS.findall(text)))
     panel.click()

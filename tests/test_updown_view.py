@@ -89,6 +89,8 @@ def test_english_mode(products_app, monkeypatch):
     assert {"direction", "name", "basis", "path"} <= set(table.columns)
     assert set(table["basis"]) == {"recorded", "inferred"} and set(table["direction"]) == {"up", "down"}
     assert any("2 upstream, 3 downstream" in c.value for c in at.caption)
+    paths = dict(zip(table["name"], table["path"]))
+    assert paths["中车"] == "株洲时代 makes 风电变流器; 风电变流器 has downstream product 风电整机; 中车 makes 风电整机"
 
 
 def test_the_cap_says_how_many_are_not_shown(backend, monkeypatch):  # noqa: F811
