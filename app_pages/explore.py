@@ -24,8 +24,11 @@ def page() -> None:
     store = get_store()
     if store is None:
         return
-    if "explore_ids" not in st.session_state:
-        st.session_state["explore_ids"] = _list_param("node")
+    # The URL's view on arrival, and again when a link from another page (a drawing's panel, the firm page)
+    # brings other nodes than this page last wrote there.
+    given = _list_param("node")
+    if "explore_ids" not in st.session_state or (given and ",".join(given) != st.session_state.get("explore_written")):
+        st.session_state["explore_ids"] = given
     catalogue = cached_query("catalogue", limit=TYPEAHEAD_LIMIT)
     if catalogue.extra["complete"]:
         # Small enough to send to the browser: the select box filters as the user types.
@@ -72,6 +75,7 @@ def page() -> None:
         return
     st.query_params.update({"node": ",".join(ids), "depth": str(depth), "labels": ",".join(label_filter),
                             "types": ",".join(rel_filter), "cap": str(int(cap))})
+    st.session_state["explore_written"] = ",".join(ids)
     try:
         graph, cut = build_view(ids, depth, label_filter, rel_filter, int(cap))
     except ValueError as exc:

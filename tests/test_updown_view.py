@@ -189,3 +189,21 @@ def test_the_panorama_picture_leads_to_its_firms(backend, monkeypatch):  # noqa:
     links = {p.proto.label: p.proto for p in at.get("page_link")}
     assert "id=ent_jingao" in links["企业画像 →"].query_string and "firm" in links["企业画像 →"].page
     assert "id=ent_jingao" in links["上下游 →"].query_string and "updown" in links["上下游 →"].page
+
+
+def test_explore_follows_a_link_in_the_same_session(monkeypatch, tmp_path):
+    """A drawing's panel links a product or segment to Explore (/explore?node=…): the page shows that node
+    even when this session already had another view there."""
+    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+    at = ok(open_page(monkeypatch, "explore", node="ent_jiuke"))
+    assert at.session_state["explore_ids"] == ["ent_jiuke"]
+    at.query_params["node"] = "ent_jingao"
+    ok(at.run())
+    assert at.session_state["explore_ids"] == ["ent_jingao"] and any("7 个节点" in c.value for c in at.caption)
+    at.selectbox(key="explore_detail").select_index(1).run()    # a neighbour, expanded: the page's own
+    at.button(key="explore_expand").click().run()              # changes are not undone by its URL
+    ok(at)
+    assert len(at.session_state["explore_ids"]) == 2
+    from app_pages.common import _store
+    _store.clear()
