@@ -59,13 +59,11 @@ def layered_positions(graph: Subgraph, spacing_x: float = 220, spacing_y: float 
 SAME_STAGE = {"MAKES", "INCLUDES"}
 
 
-def stage_positions(graph: Subgraph, starts: list[str], spacing_x: float = 240,
-                    spacing_y: float = 70) -> dict[str, tuple[float, float]]:
-    """Upstream→downstream left→right around a start: a node's column is its signed distance from the
+def stage_tree(graph: Subgraph, starts: list[str]) -> tuple[dict[str, int], dict[str, str | None], dict[str, list[str]]]:
+    """(column, parent, attached) of a view around a start: a node's column is its signed distance from the
     start (an upstream tie a→b puts a one column left of b; a firm and the product it makes share a
-    column), found breadth-first so each node keeps its nearest place.  In a column, nodes follow the row
-    of the node they were reached from (fewer crossings), a product's makers right below it; each column
-    is centred on the start's row.  Nodes not reached from a start go to a last column."""
+    column), found breadth-first so each node keeps its nearest place; ``parent`` is the node it was
+    reached from, ``attached`` the same-column nodes reached from a node (what it makes, its makers)."""
     adjacent: dict[str, list[tuple[str, int]]] = {n: [] for n in graph.nodes}
     for e in graph.edges:
         a, b = e["from"], e["to"]
@@ -75,7 +73,7 @@ def stage_positions(graph: Subgraph, starts: list[str], spacing_x: float = 240,
             adjacent[b].append((a, -step))
     column: dict[str, int] = {}
     parent: dict[str, str | None] = {}
-    attached: dict[str, list[str]] = {}          # node -> the same-stage nodes reached from it
+    attached: dict[str, list[str]] = {}
     queue = [s for s in dict.fromkeys(starts) if s in adjacent]
     for s in queue:
         column[s], parent[s] = 0, None
@@ -89,24 +87,50 @@ def stage_positions(graph: Subgraph, starts: list[str], spacing_x: float = 240,
                 attached.setdefault(node, []).append(other)
             queue.append(other)
     spare = max((abs(c) for c in column.values()), default=0) + 1
-    for node in sorted(set(adjacent) - set(column)):
+    for node in sorted(set(adjacent) - set(column)):   # not reached from a start: a last column
         column[node], parent[node] = spare, None
-    positions: dict[str, tuple[float, float]] = {}
+    return column, parent, attached
+
+
+def stage_positions(graph: Subgraph, starts: list[str], spacing_x: float = 240, spacing_y: float = 70,
+                    max_rows: int = 12, sub_spacing: float = 190) -> dict[str, tuple[float, float]]:
+    """Upstream→downstream left→right around a start, in the columns of ``stage_tree``.  In a column,
+    nodes follow the height of the node they were reached from (fewer crossings), a product's makers
+    right below it; a column of more than ``max_rows`` nodes wraps into side-by-side sub-columns
+    (``sub_spacing`` apart, the first nearest the start), so a hub's hundred suppliers make a block, not
+    a strip too tall to read.  Each column is centred on the start's row."""
+    column, parent, attached = stage_tree(graph, starts)
+    name = lambda n: (graph.nodes[n].get("name") or n, n)  # noqa: E731
+    order: dict[int, list[str]] = {}
+    height: dict[str, float] = {}
     for col in sorted(set(column.values()), key=lambda c: (abs(c), c)):
         heads = [n for n in column if column[n] == col and (parent[n] is None or column[parent[n]] != col)]
-        heads.sort(key=lambda n: (positions[parent[n]][1] if parent[n] in positions else -math.inf,
-                                  graph.nodes[n].get("name") or n, n))
-        ordered = []
+        heads.sort(key=lambda n: (height.get(parent[n], -math.inf) if parent[n] else -math.inf, *name(n)))
+        ordered = order.setdefault(col, [])
 
         def place(n: str) -> None:
             ordered.append(n)
-            for m in sorted(attached.get(n, []), key=lambda m: (graph.nodes[m].get("name") or m, m)):
+            for m in sorted(attached.get(n, []), key=name):
                 if column[m] == col:
                     place(m)
         for n in heads:
             place(n)
         for i, n in enumerate(ordered):
-            positions[n] = (col * spacing_x, (i - (len(ordered) - 1) / 2) * spacing_y)
+            height[n] = float(i % max_rows if len(ordered) > max_rows else i)
+    subs = {col: math.ceil(len(nodes) / max_rows) for col, nodes in order.items()}
+    # x of each column's first sub-column: column 0 centred on 0, the others outwards from it
+    first = {0: -(subs.get(0, 1) - 1) / 2 * sub_spacing}
+    for side in (1, -1):
+        edge = (subs.get(0, 1) - 1) / 2 * sub_spacing
+        for col in sorted((c for c in order if c * side > 0), key=abs):
+            first[col] = side * (edge + spacing_x)
+            edge += spacing_x + (subs[col] - 1) * sub_spacing
+    positions = {}
+    for col, nodes in order.items():
+        rows = min(len(nodes), max_rows)
+        side = -1 if col < 0 else 1
+        for i, n in enumerate(nodes):
+            positions[n] = (first[col] + side * (i // max_rows) * sub_spacing, (i % max_rows - (rows - 1) / 2) * spacing_y)
     return positions
 
 

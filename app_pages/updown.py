@@ -26,6 +26,7 @@ DIRECTIONS = {"up": ("上游", "Upstream"), "down": ("下游", "Downstream"), "b
 DEFAULT_DEPTH = 3
 DEFAULT_CAP = 100          # per direction: a drawing a planner can still read
 MAX_CAP = 2000             # per direction: above this the drawing is no longer a picture
+DRAW_MAX = 60              # answers drawn (the nearest; the table lists them all): a picture stays legible
 ROW_GAP = 90               # pixels between rows: room for a name below a node and a level caption on a tie
 
 
@@ -72,14 +73,34 @@ def marked_graph(graph: Subgraph) -> Subgraph:
     return copy
 
 
+def nearest_part(graph: Subgraph, table, starts: list[str], limit: int = DRAW_MAX) -> Subgraph:
+    """The drawing of the ``limit`` nearest answers (recorded before inferred, then by id), each with the
+    nodes on its path back to the start (drawing.stage_tree's parents); the whole graph when it is small."""
+    if len(table) <= limit:
+        return graph
+    _, parent, _ = drawing.stage_tree(graph, starts)
+    nearest = table.assign(_b=table["basis"].map({"recorded": 0, "inferred": 1})).sort_values(["distance", "_b", "id"])
+    keep = set(starts)
+    for node in nearest["id"].head(limit):
+        while node is not None and node not in keep:
+            keep.add(node)
+            node = parent.get(node)
+    part = Subgraph({k: v for k, v in graph.nodes.items() if k in keep})
+    for e in graph.edges:
+        if e["from"] in keep and e["to"] in keep:
+            part.add_edge(e["from"], e["to"], e["type"], **{k: v for k, v in e.items() if k not in ("from", "to", "type")})
+    return part
+
+
 def legend(graph: Subgraph) -> str:
     """Colours of the labels drawn, then what the lines, the grey and the ring mean (HTML, escaped)."""
     e = html.escape
     line = ('<span style="display:inline-block;margin-right:12px"><svg width="28" height="8" style="vertical-align:middle;'
             'margin-right:4px"><line x1="0" y1="4" x2="28" y2="4" stroke="#888" stroke-width="2"{dash}/></svg>{text}</span>')
     parts = [drawing.legend_html({n["label"] for n in graph.nodes.values()}),
-             line.format(dash="", text=e(tr("记录的关系", "recorded tie"))),
-             line.format(dash=' stroke-dasharray="5,4"', text=e(tr("经产品推断", "inferred through products")))]
+             line.format(dash="", text=e(tr("记录的关系", "recorded tie")))]
+    if any(edge.get("inferred") for edge in graph.edges):
+        parts.append(line.format(dash=' stroke-dasharray="5,4"', text=e(tr("经产品推断", "inferred through products"))))
     if any(n["label"] == "Enterprise" and n.get("in_zone") is False for n in graph.nodes.values()):
         parts.append('<span style="display:inline-block;margin-right:12px"><span style="display:inline-block;width:12px;'
                      f'height:12px;border-radius:6px;background:{drawing.OUT_OF_ZONE};margin-right:4px"></span>'
@@ -197,7 +218,11 @@ def page() -> None:
         return
     graph = marked_graph(result.graph)
     starts = [n for n, v in graph.nodes.items() if v.get("start")]
+    graph = nearest_part(graph, table, starts)
     positions = drawing.stage_positions(graph, starts, spacing_y=ROW_GAP)
+    if len(table) > DRAW_MAX:
+        st.caption(tr(f"图中画出最近的 {DRAW_MAX} 个，下表列出全部 {len(table)} 个。",
+                      f"The drawing shows the nearest {DRAW_MAX}; the table lists all {len(table)}."))
     st.markdown(legend(graph), unsafe_allow_html=True)
     st.caption(tr("左为上游，右为下游。点击节点，再点“企业画像”打开该企业。",
                   "Upstream on the left, downstream on the right. Click a node, then “Firm profile” to open a firm."))

@@ -207,3 +207,30 @@ def test_explore_follows_a_link_in_the_same_session(monkeypatch, tmp_path):
     assert len(at.session_state["explore_ids"]) == 2
     from app_pages.common import _store
     _store.clear()
+
+
+def test_a_hub_wraps_into_a_block_and_only_the_nearest_are_drawn():
+    """30 suppliers of one firm: three sub-columns of 12, 12 and 6 rows leftwards from the start, not one
+    strip 30 rows tall; of 70 answers the drawing keeps the nearest 60 and every node on their paths."""
+    import pandas as pd
+    from app_pages.drawing import stage_positions
+    from app_pages.updown import nearest_part
+    from queries.registry import Subgraph
+    g = Subgraph()
+    g.add_node("me", "Enterprise", "我", start=True)
+    for i in range(30):
+        g.add_node(f"s{i:02d}", "Enterprise", f"供应商{i:02d}")
+        g.add_edge(f"s{i:02d}", "me", "SUPPLIES")
+    pos = stage_positions(g, ["me"], spacing_x=240, sub_spacing=190, max_rows=12)
+    xs = sorted({x for n, (x, _) in pos.items() if n != "me"})
+    assert xs == [-240 - 2 * 190, -240 - 190, -240] and pos["me"] == (0, 0)
+    assert sum(1 for n, (x, _) in pos.items() if x == -240) == 12
+    rows = [{"id": f"s{i:02d}", "distance": 1, "basis": "recorded"} for i in range(30)]
+    for i in range(40):                                   # 40 more, one hop further, each behind s00 .. s29
+        g.add_node(f"t{i:02d}", "Enterprise", f"二级{i:02d}")
+        g.add_edge(f"t{i:02d}", f"s{i % 30:02d}", "SUPPLIES")
+        rows.append({"id": f"t{i:02d}", "distance": 2, "basis": "recorded"})
+    part = nearest_part(g, pd.DataFrame(rows), ["me"], limit=60)
+    assert len(part.nodes) == 61 and {f"t{i:02d}" for i in range(30)} <= set(part.nodes)
+    assert all(e["from"] in part.nodes and e["to"] in part.nodes for e in part.edges) and len(part.edges) == 60
+    assert nearest_part(g, pd.DataFrame(rows[:50]), ["me"], limit=60) is g
