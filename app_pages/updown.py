@@ -25,7 +25,7 @@ from queries.resolve import ID_LABELS, candidates
 DIRECTIONS = {"up": ("上游", "Upstream"), "down": ("下游", "Downstream"), "both": ("双向", "Both")}
 DEFAULT_DEPTH = 3
 DEFAULT_CAP = 100          # per direction: a drawing a planner can still read
-MAX_CAP = 2000             # per direction: above this the drawing is no longer a picture
+MAX_CAP = 2000             # per direction: a table a planner can still page through
 DRAW_MAX = 60              # answers drawn (the nearest; the table lists them all): a picture stays legible
 ROW_GAP = 90               # pixels between rows: room for a name below a node and a level caption on a tie
 
@@ -35,17 +35,11 @@ def _candidates(store: str, text: str) -> tuple[list[dict], bool]:
     return candidates(get_store(), text, ID_LABELS["updown"])
 
 
-def updown_link(node_id: str, direction: str = "both") -> str:
-    """This view's address for a node, relative to the app (LinkColumns on other pages)."""
-    return f"updown?id={node_id}&direction={direction}"
-
-
 def _pick_start() -> tuple[str, str | None]:
     """(text typed, the start's id): the text as an id or an exact name; among several, or near ones, the
     user picks (None until then)."""
     text = st.text_input(tr("企业、环节或产品（名称、简称、信用代码或编号）",
-                            "Firm, segment or product (name, short name, credit code or id)"),
-                         value=st.query_params.get("id", ""), key="updown_q").strip()
+                            "Firm, segment or product (name, short name, credit code or id)"), key="updown_q").strip()
     if not text:
         return text, None
     rows, exact = _candidates(store_key(), text)
@@ -163,6 +157,8 @@ def _answers(result) -> None:
     st.markdown(f"**{md(row['name'])}**：{md(row['path'])}")
     if firms[picked[0]]:
         st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": row["id"]})
+    st.page_link(nav.PAGES["updown"], label=tr("以它为起点查看上下游 →", "Its own upstream & downstream →"),
+                 query_params={"id": row["id"], **{k: str(st.session_state[f"updown_{k}"]) for k in ("direction", "depth", "cap")}})
 
 
 def _segment_firms(result) -> None:
@@ -180,21 +176,30 @@ def _segment_firms(result) -> None:
                      st.column_config.LinkColumn(display_text=tr("企业画像", "Profile"))})
 
 
+def _from_link() -> None:
+    """The widgets' values from the URL: on arrival, and again when a link (the firm page, a re-centred row)
+    brings another start than this page last wrote there; otherwise the widgets keep what the user set."""
+    given = st.query_params.get("id", "")
+    if "updown_q" in st.session_state and (not given or given == st.session_state.get("updown_written")):
+        return
+    direction = st.query_params.get("direction", "both")
+    st.session_state.update({"updown_q": given, "updown_direction": direction if direction in DIRECTIONS else "both",
+                             "updown_depth": int_param("depth", DEFAULT_DEPTH, 1, MAX_DEPTH),
+                             "updown_cap": int_param("cap", DEFAULT_CAP, 1, MAX_CAP)})
+
+
 def page() -> None:
     st.title(tr("上下游", "Upstream & downstream"))
     if get_store() is None:
         return
+    _from_link()
     left, middle, right, far = st.columns([4, 3, 1, 1])
     with left:
         text, start = _pick_start()
-    given = st.query_params.get("direction", "both")
     direction = middle.radio(tr("方向", "Direction"), list(DIRECTIONS), horizontal=True,
-                             index=list(DIRECTIONS).index(given) if given in DIRECTIONS else 2,
                              format_func=lambda d: tr(*DIRECTIONS[d]), key="updown_direction")
-    depth = right.number_input(tr("层数", "Depth"), 1, MAX_DEPTH, int_param("depth", DEFAULT_DEPTH, 1, MAX_DEPTH),
-                               key="updown_depth")
-    cap = far.number_input(tr("每方向最多", "Max per direction"), 1, MAX_CAP,
-                           int_param("cap", DEFAULT_CAP, 1, MAX_CAP), key="updown_cap")
+    depth = right.number_input(tr("层数", "Depth"), 1, MAX_DEPTH, key="updown_depth")
+    cap = far.number_input(tr("每方向最多", "Max per direction"), 1, MAX_CAP, key="updown_cap")
     if not start:
         if not text:
             st.info(tr("输入企业、环节或产品的名称（或编号）：沿记录的供应、环节供给关系和产品上下游，查看它的上游与下游。",
@@ -202,6 +207,7 @@ def page() -> None:
                        "of it, along recorded supply and segment ties and through products."))
         return
     st.query_params.update({"id": start, "direction": direction, "depth": str(int(depth)), "cap": str(int(cap))})
+    st.session_state["updown_written"] = start
     try:
         result = cached_query("updown", id=start, direction=direction, depth=int(depth), cap=int(cap))
     except ValueError as exc:

@@ -12,13 +12,14 @@ from tests.conftest import BUNDLED, neo4j_or_skip
 from tests.test_app import backend, ok, open_page  # noqa: F401  (backend: a fixture)
 
 # A few wind-power products around 株洲时代 (ent_zhuzhou, bundled: ent_s017 supplies it, it supplies
-# ext_s01), so a firm has recorded and inferred partners on both sides.
+# ext_s01), so a firm has recorded and inferred partners on both sides; and a second firm called 中车 (its 简称).
 PRODUCTS = {
     "Product.csv": "id,name\np_igbt,IGBT模块\np_converter,风电变流器\np_blade,风电叶片\np_turbine,风电整机\n"
                    "p_windfarm,风电场\n",
     "FEEDS.csv": "from,to\np_igbt,p_converter\np_converter,p_turbine\np_blade,p_turbine\np_turbine,p_windfarm\n",
     "MAKES.csv": "from,to\nent_zhuzhou,p_converter\next_s23,p_igbt\nent_crrc,p_turbine\nent_s013,p_blade\n"
                  "ent_s019,p_windfarm\n",
+    "Enterprise.csv": "id,name,short_name,in_zone\nent_crrc_wind,中车风电有限公司,中车,false\n",   # also called 中车
 }
 
 
@@ -74,6 +75,25 @@ def test_direction_and_depth_from_the_link(products_app, monkeypatch):
     at = ok(open_page(monkeypatch, "updown", id="ent_zhuzhou", direction="down", depth="1"))
     table = at.dataframe[0].value
     assert set(table["方向"]) == {"下游"} and set(table["名称"]) == {"示例园外风电企业01", "中车"}
+
+
+def test_a_name_of_several_firms_asks_which_and_a_row_recentres(products_app, monkeypatch):
+    at = ok(open_page(monkeypatch, "updown", id="中车"))
+    pick = at.selectbox(key="updown_pick")
+    assert "对应 2 个节点" in pick.label and len(pick.options) == 2 and not at.dataframe
+    pick.set_value("ent_crrc").run()
+    ok(at)
+    table = at.dataframe[0].value
+    assert {"示例风电企业018", "株洲时代"} <= set(table["名称"]) and at.query_params["id"] == "ent_crrc"
+    # a link to another start, in the same session (the firm page's, or a row's 以它为起点): followed
+    at.query_params["id"] = "ent_zhuzhou"
+    at.query_params["direction"] = "up"
+    ok(at.run())
+    assert at.text_input(key="updown_q").value == "ent_zhuzhou" and at.radio(key="updown_direction").value == "up"
+    assert set(at.dataframe[0].value["方向"]) == {"上游"}
+    at.text_input(key="updown_q").set_value("株洲时代").run()          # the user's own change is kept
+    ok(at)
+    assert at.text_input(key="updown_q").value == "株洲时代" and at.radio(key="updown_direction").value == "up"
 
 
 def test_english_mode(products_app, monkeypatch):
