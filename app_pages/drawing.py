@@ -333,12 +333,12 @@ def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str
     small = {"min-zoomed-font-size": 7}
     node_styles = [NodeStyle(label_name(label), color=COLOURS.get(label), caption="_name",
                              custom_styles={"background-color": "data(_colour)", "width": "data(_size)",
-                                            "height": "data(_size)", "font-size": 11, "border-width": "data(_ring)",
+                                            "height": "data(_size)", "font-size": 13 if roomy else 11, "border-width": "data(_ring)",
                                             "border-color": "#222", **small, **(ON_WHITE if roomy else {})})
                    for label in sorted(labels)]
     large = len(graph.nodes) > SPRING_MAX
     edge_styles = [EdgeStyle(label_name(t), caption=None if large else "label", directed=True, curve_style="straight" if large else None,
-                             custom_styles={"font-size": 8, "line-style": "data(_line)", **small,
+                             custom_styles={"font-size": 9 if roomy else 8, "line-style": "data(_line)", **small,
                                             **({**ON_WHITE, "text-rotation": "none"} if roomy else {})})
                    for t in sorted(types)]
     padding = 70 if roomy else 20

@@ -230,8 +230,11 @@ def page() -> None:
         st.caption(tr(f"图中画出最近的 {DRAW_MAX} 个，下表列出全部 {len(table)} 个。",
                       f"The drawing shows the nearest {DRAW_MAX}; the table lists all {len(table)}."))
     st.markdown(legend(graph), unsafe_allow_html=True)
-    st.caption(tr("左为上游，右为下游。点击节点，再点“企业画像”打开该企业。",
-                  "Upstream on the left, downstream on the right. Click a node, then “Firm profile” to open a firm."))
+    if any(n["label"] == "Enterprise" for n in graph.nodes.values()):
+        st.caption(tr("左为上游，右为下游。点击节点，再点“企业画像”打开该企业。",
+                      "Upstream on the left, downstream on the right. Click a node, then “Firm profile” to open a firm."))
+    else:
+        st.caption(tr("左为上游，右为下游。", "Upstream on the left, downstream on the right."))
     rows = max((sum(1 for p in positions.values() if p[0] == x) for x in {p[0] for p in positions.values()}), default=1)
     drawing.show(graph, positions, key=f"updown-{start}-{direction}", height=min(900, max(400, 90 * rows + 160)),
                  roomy=True)
