@@ -51,7 +51,7 @@ def admin_section(store: Store) -> None:
         chosen = st.selectbox(tr("快照（最新的在前：即上次写入之前的图谱）", "Snapshot (newest first: the graph before the last write)"),
                               names, key="restore_pick")
         if st.button(tr("恢复此快照（撤销上次导入）", "Restore this snapshot (undo the last import)"), key="restore_go"):
-            entry = writes.restore(store, who=user.name, data_dir=home, name=chosen)
+            entry = writes.restore(store, who=user.who, data_dir=home, name=chosen)
             data_changed()
             _flash(tr(f"已恢复快照 {entry['restored']}；被替换的状态保存为 {entry['snapshot']}。",
                       f"Restored {entry['restored']}; the replaced state is snapshot {entry['snapshot']}."))
@@ -59,7 +59,7 @@ def admin_section(store: Store) -> None:
         st.caption(tr("尚无快照（每次写入前自动生成）。", "No snapshots yet (one is taken before every write)."))
     confirm = st.checkbox(tr("我确认要清空整个图谱", "I really want to delete the whole graph"), key="clear_confirm")
     if st.button(tr("清空图谱", "Clear the graph"), key="clear_go", disabled=not confirm):
-        entry = writes.clear(store, who=user.name, data_dir=home)
+        entry = writes.clear(store, who=user.who, data_dir=home)
         data_changed()
         _flash(tr(f"已清空（快照 {entry['snapshot']} 可恢复）。", f"Cleared (snapshot {entry['snapshot']} restores it)."))
 

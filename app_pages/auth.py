@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from app_pages.common import tr
+from app_pages.common import md, tr
 from graph.embedded import default_data_dir
 from security import users
 from security.users import User
@@ -39,6 +39,22 @@ def oidc_configured() -> bool:
         return False
 
 
+def oidc_name(claims) -> str:
+    """Whom the provider vouches for: the e-mail address, unless the provider says it is unverified
+    (someone typed it in: it must not pick up the role listed for that address), else the subject."""
+    email = claims.get("email")
+    if email and claims.get("email_verified") is not False:
+        return str(email)
+    return str(claims.get("sub") or "")
+
+
+def oidc_default_role() -> str:
+    """CHAINGRAPH_OIDC_ROLE for provider users not in users.json; a misspelt role gives viewer, the
+    least (never an error page, never more than asked for)."""
+    role = os.environ.get("CHAINGRAPH_OIDC_ROLE", "viewer")
+    return role if role in users.ROLES else "viewer"
+
+
 def anonymous_role() -> str | None:
     return None if os.environ.get("CHAINGRAPH_ANONYMOUS", "viewer") == "none" else "viewer"
 
@@ -46,9 +62,8 @@ def anonymous_role() -> str | None:
 def current_user() -> User | None:
     """The logged-in user, with the role the users file gives now (a removed user is logged out)."""
     if oidc_configured() and st.user.get("is_logged_in"):
-        name = st.user.get("email") or st.user.get("sub") or ""
-        known = users.get(data_dir(), name)
-        return known or User(name, os.environ.get("CHAINGRAPH_OIDC_ROLE", "viewer"))
+        name = oidc_name(st.user)
+        return users.get_oidc(data_dir(), name) or User(name, oidc_default_role(), via="oidc")
     name = st.session_state.get("auth_user")
     if not name:
         return None
@@ -82,11 +97,16 @@ def sidebar() -> User | None:
     user = current_user()
     with st.sidebar:
         if user is not None:
-            st.caption(tr(f"已登录：{user.name}（{ROLE_ZH[user.role]}）", f"Logged in: {user.name} ({user.role})"))
+            # md(): a provider's name is not checked like a local one (`![x](http://…)` stays text)
+            st.caption(tr(f"已登录：{md(user.name)}（{ROLE_ZH[user.role]}）", f"Logged in: {md(user.name)} ({user.role})"))
             if st.button(tr("退出登录", "Log out"), key="auth_logout"):
                 st.session_state.pop("auth_user", None)
                 if oidc_configured() and st.user.get("is_logged_in"):
+                    # The browser must go on to /auth/logout (clears the login cookie, then the
+                    # provider's logout): a rerun here would drop that redirect and the cookie would
+                    # log the user straight back in on the next page load.
                     st.logout()
+                    st.stop()
                 st.rerun()
             return user
         if oidc_configured() and st.button(tr("单点登录", "Log in with SSO"), key="auth_sso"):
@@ -122,6 +142,6 @@ def require(role: str) -> bool:
     elif user is None:
         st.warning(tr(f"请先在左侧边栏登录（需要{ROLE_ZH[role]}权限）。", f"Log in first (sidebar): this needs the {role} role."))
     else:
-        st.error(tr(f"当前账号 {user.name}（{ROLE_ZH[user.role]}）无此权限：需要{ROLE_ZH[role]}权限。",
-                    f"{user.name} ({user.role}) may not do this: it needs the {role} role."))
+        st.error(tr(f"当前账号 {md(user.name)}（{ROLE_ZH[user.role]}）无此权限：需要{ROLE_ZH[role]}权限。",
+                    f"{md(user.name)} ({user.role}) may not do this: it needs the {role} role."))
     return False

@@ -37,6 +37,20 @@ def language_from_link() -> None:
             st.session_state["lang"] = wanted
 
 
+def int_param(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from the URL, kept within [low, high]; anything else is named and replaced by the
+    default (a hand-edited link must never show a stack trace)."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return min(max(int(raw), low), high)
+    except ValueError:
+        st.warning(tr(f"链接参数 {name} 无效（应为 {low}–{high} 的整数），已改用 {default}。",
+                      f"Link parameter {name} is not a whole number from {low} to {high}: using {default}."))
+        return default
+
+
 def tr(zh: str, en: str) -> str:
     """Chinese first; English when the user switched language in Settings."""
     return en if st.session_state.get("lang") == "en" else zh

@@ -55,6 +55,85 @@ def layered_positions(graph: Subgraph, spacing_x: float = 220, spacing_y: float 
     return positions
 
 
+# Ties between a node and what it makes or includes: the two stand at the same stage of the chain.
+SAME_STAGE = {"MAKES", "INCLUDES"}
+
+
+def stage_tree(graph: Subgraph, starts: list[str]) -> tuple[dict[str, int], dict[str, str | None], dict[str, list[str]]]:
+    """(column, parent, attached) of a view around a start: a node's column is its signed distance from the
+    start (an upstream tie a→b puts a one column left of b; a firm and the product it makes share a
+    column), found breadth-first so each node keeps its nearest place; ``parent`` is the node it was
+    reached from, ``attached`` the same-column nodes reached from a node (what it makes, its makers)."""
+    adjacent: dict[str, list[tuple[str, int]]] = {n: [] for n in graph.nodes}
+    for e in graph.edges:
+        a, b = e["from"], e["to"]
+        if a in adjacent and b in adjacent and a != b:
+            step = 0 if e["type"] in SAME_STAGE else 1
+            adjacent[a].append((b, step))
+            adjacent[b].append((a, -step))
+    column: dict[str, int] = {}
+    parent: dict[str, str | None] = {}
+    attached: dict[str, list[str]] = {}
+    queue = [s for s in dict.fromkeys(starts) if s in adjacent]
+    for s in queue:
+        column[s], parent[s] = 0, None
+    for node in queue:                           # the list grows as it goes
+        for other, step in sorted(adjacent[node], key=lambda t: (abs(t[1]) != 0, t[0])):
+            if other in column:
+                continue
+            column[other] = column[node] + step
+            parent[other] = node
+            if step == 0:
+                attached.setdefault(node, []).append(other)
+            queue.append(other)
+    spare = max((abs(c) for c in column.values()), default=0) + 1
+    for node in sorted(set(adjacent) - set(column)):   # not reached from a start: a last column
+        column[node], parent[node] = spare, None
+    return column, parent, attached
+
+
+def stage_positions(graph: Subgraph, starts: list[str], spacing_x: float = 240, spacing_y: float = 70,
+                    max_rows: int = 12, sub_spacing: float = 190) -> dict[str, tuple[float, float]]:
+    """Upstream→downstream left→right around a start, in the columns of ``stage_tree``.  In a column,
+    nodes follow the height of the node they were reached from (fewer crossings), a product's makers
+    right below it; a column of more than ``max_rows`` nodes wraps into side-by-side sub-columns
+    (``sub_spacing`` apart, the first nearest the start), so a hub's hundred suppliers make a block, not
+    a strip too tall to read.  Each column is centred on the start's row."""
+    column, parent, attached = stage_tree(graph, starts)
+    name = lambda n: (graph.nodes[n].get("name") or n, n)  # noqa: E731
+    order: dict[int, list[str]] = {}
+    height: dict[str, float] = {}
+    for col in sorted(set(column.values()), key=lambda c: (abs(c), c)):
+        heads = [n for n in column if column[n] == col and (parent[n] is None or column[parent[n]] != col)]
+        heads.sort(key=lambda n: (height.get(parent[n], -math.inf) if parent[n] else -math.inf, *name(n)))
+        ordered = order.setdefault(col, [])
+
+        def place(n: str) -> None:
+            ordered.append(n)
+            for m in sorted(attached.get(n, []), key=name):
+                if column[m] == col:
+                    place(m)
+        for n in heads:
+            place(n)
+        for i, n in enumerate(ordered):
+            height[n] = float(i % max_rows if len(ordered) > max_rows else i)
+    subs = {col: math.ceil(len(nodes) / max_rows) for col, nodes in order.items()}
+    # x of each column's first sub-column: column 0 centred on 0, the others outwards from it
+    first = {0: -(subs.get(0, 1) - 1) / 2 * sub_spacing}
+    for side in (1, -1):
+        edge = (subs.get(0, 1) - 1) / 2 * sub_spacing
+        for col in sorted((c for c in order if c * side > 0), key=abs):
+            first[col] = side * (edge + spacing_x)
+            edge += spacing_x + (subs[col] - 1) * sub_spacing
+    positions = {}
+    for col, nodes in order.items():
+        rows = min(len(nodes), max_rows)
+        side = -1 if col < 0 else 1
+        for i, n in enumerate(nodes):
+            positions[n] = (first[col] + side * (i // max_rows) * sub_spacing, (i % max_rows - (rows - 1) / 2) * spacing_y)
+    return positions
+
+
 SPRING_MAX = 300   # nodes; a spring layout costs 0.16 s here at 300, 0.5 s at 500, and needs scipy above
 
 
@@ -147,12 +226,17 @@ def radial_positions(graph: Subgraph, centres: list[str], gap: float = 40.0) -> 
 
 def cytoscape_elements(graph: Subgraph, positions: dict[str, tuple[float, float]]) -> dict:
     """Nodes and edges as Cytoscape data, labels and types in the user's language.  Drawing attributes
-    start with "_", which the component's info panel does not list (a click shows the node, not its colour)."""
-    from app_pages.common import label_name
+    start with "_", which the component's info panel does not list (a click shows the node, not its colour);
+    the one listed name is keyed in the user's language (名称 / name), the caption reads its twin ``_name``.
+    A start node (``start``) gets a dark ring; an ``inferred`` edge is dashed."""
+    from app_pages.common import label_name, tr
+    name_key = tr("名称", "name")
     nodes = []
     for node_id, node in graph.nodes.items():
-        data = {"id": node_id, "label": label_name(node["label"]), "name": node.get("name") or node_id,
-                "_colour": colour(node), "_size": 18 + 4 * min(int(node.get("firms") or 0), 10)}
+        name = node.get("name") or node_id
+        data = {"id": node_id, "label": label_name(node["label"]), name_key: name, "_name": name,
+                "_colour": colour(node), "_size": 18 + 4 * min(int(node.get("firms") or 0), 10),
+                "_ring": 3 if node.get("start") else 0}
         entry = {"data": data}
         if node_id in positions:
             x, y = positions[node_id]
@@ -162,7 +246,8 @@ def cytoscape_elements(graph: Subgraph, positions: dict[str, tuple[float, float]
     prefix = "e"
     while any(n.startswith(prefix) for n in graph.nodes):
         prefix = "_" + prefix
-    edges = [{"data": {"id": f"{prefix}{i}", "source": e["from"], "target": e["to"], "label": label_name(e["type"])}}
+    edges = [{"data": {"id": f"{prefix}{i}", "source": e["from"], "target": e["to"], "label": label_name(e["type"]),
+                       "_line": "dashed" if e.get("inferred") else "solid"}}
              for i, e in enumerate(graph.edges) if e["from"] in graph.nodes and e["to"] in graph.nodes]
     return {"nodes": nodes, "edges": edges}
 
@@ -233,29 +318,79 @@ def png_figure(graph: Subgraph, positions: dict[str, tuple[float, float]]):
 
 
 def show(graph: Subgraph, positions: dict[str, tuple[float, float]], *, key: str, height: int = 560,
-         expand: bool = False, physics: bool = False):
-    """Draw in the page with streamlit-cytoscape; returns its event (a click or an expand request)."""
-    from streamlit_cytoscape import EdgeStyle, NodeStyle, streamlit_cytoscape
+         expand: bool = False, physics: bool = False, roomy: bool = False):
+    """Draw in the page with streamlit-cytoscape; returns its event (a click or an expand request).
+    Clicking a node opens a panel with a 企业画像 button: for a firm it opens the firm's profile
+    (follow_firm), so every drawing in the app leads to the firms in it.  ``roomy`` (small views in
+    columns): a wider margin, so the outer names are not cut by the canvas's edge or its side panel,
+    and names and captions on a white ground, level, so a tie crossing a name leaves it readable."""
+    from streamlit_cytoscape import EdgeStyle, InfopanelAction, NodeStyle, streamlit_cytoscape
     from app_pages import cytoscape_zh
-    from app_pages.common import label_name
+    from app_pages.common import label_name, tr
     cytoscape_zh.install()        # its side panel and tooltips in Chinese in Chinese mode
     labels = {n["label"] for n in graph.nodes.values()}
     types = {e["type"] for e in graph.edges}
     # Labels too small to read are not painted (they appear on zooming in); large views also get straight,
     # uncaptioned edges.  Together about 0.5 s less to the first paint of 1,000 nodes here (noisy machine).
     small = {"min-zoomed-font-size": 7}
-    node_styles = [NodeStyle(label_name(label), color=COLOURS.get(label), caption="name",
+    node_styles = [NodeStyle(label_name(label), color=COLOURS.get(label), caption="_name",
                              custom_styles={"background-color": "data(_colour)", "width": "data(_size)",
-                                            "height": "data(_size)", "font-size": 11, **small})
+                                            "height": "data(_size)", "font-size": 13 if roomy else 11, "border-width": "data(_ring)",
+                                            "border-color": "#222", **small, **(ON_WHITE if roomy else {})})
                    for label in sorted(labels)]
     large = len(graph.nodes) > SPRING_MAX
     edge_styles = [EdgeStyle(label_name(t), caption=None if large else "label", directed=True, curve_style="straight" if large else None,
-                             custom_styles={"font-size": 8, **small}) for t in sorted(types)]
-    layout = ({"name": "cose", "animate": False, "fit": True, "padding": 20} if physics
-              else {"name": "preset", "fit": True, "padding": 20, "animate": False})
+                             custom_styles={"font-size": 9 if roomy else 8, "line-style": "data(_line)", **small,
+                                            **({**ON_WHITE, "text-rotation": "none"} if roomy else {})})
+                   for t in sorted(types)]
+    padding = 70 if roomy else 20
+    layout = ({"name": "cose", "animate": False, "fit": True, "padding": padding} if physics
+              else {"name": "preset", "fit": True, "padding": padding, "animate": False})
     # The component re-runs its layout (and so re-fits the view) only when the layout changes: naming the
     # drawn nodes in it makes every new view — an expand, a filter — fit the canvas again.
     layout["view"] = hashlib.sha1("\n".join(sorted(graph.nodes)).encode("utf-8")).hexdigest()[:12]
-    return streamlit_cytoscape(cytoscape_elements(graph, positions), layout=layout, node_styles=node_styles,
-                               edge_styles=edge_styles, key=key, height=height,
-                               node_actions=["expand"] if expand else [])
+    elements = cytoscape_elements(graph, positions)
+    if roomy and positions:
+        # The component fits the view to the elements without a margin (its own resize handler), under
+        # its side panel and zoom bar: two invisible, unclickable points widen what it fits.
+        xs, ys = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
+        for i, x in enumerate((min(xs) - MARGIN, max(xs) + MARGIN)):
+            elements["nodes"].append({"data": {"id": f"_margin{i}", "label": MARGIN_LABEL}, "position": {"x": x, "y": min(ys)}})
+        node_styles.append(NodeStyle(MARGIN_LABEL, custom_styles={"opacity": 0, "events": "no", "width": 1, "height": 1}))
+    event = streamlit_cytoscape(elements, layout=layout, node_styles=node_styles,
+                                edge_styles=edge_styles, key=key, height=height,
+                                node_actions=["expand"] if expand else [],
+                                infopanel_actions=[InfopanelAction(FIRM_ACTION, tr("企业画像", "Firm profile"),
+                                                                   icon="business")])
+    follow_firm(event, graph, key)
+    return event
+
+
+FIRM_ACTION = "firm_profile"
+MARGIN, MARGIN_LABEL = 110, "_margin"
+ON_WHITE = {"text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": 1}
+
+
+def follow_firm(event, graph: Subgraph, key: str) -> None:
+    """The panel's 企业画像 button: a firm opens its profile (/firm?id=…); any other node says so and
+    offers the Explore page around it.  An event is handled once (the component repeats its last value
+    on every rerun)."""
+    import streamlit as st
+    from app_pages import nav
+    from app_pages.common import md, tr
+    if not event or event.get("action") != FIRM_ACTION:
+        return
+    stamp = (key, event.get("timestamp"))
+    if st.session_state.get("_drawing_followed") == stamp:
+        return
+    st.session_state["_drawing_followed"] = stamp
+    node_id = (event.get("data") or {}).get("element_id")
+    node = graph.nodes.get(node_id)
+    if node is None:
+        return
+    if node["label"] == "Enterprise":
+        st.switch_page(nav.PAGES["firm"], query_params={"id": node_id})
+    st.info(tr(f"“{md(node.get('name') or node_id)}”不是企业，没有企业画像。",
+               f"{md(node.get('name') or node_id)} is not an enterprise: it has no firm profile."))
+    st.page_link(nav.PAGES["explore"], label=tr("在图谱浏览中查看 →", "See it in Explore →"),
+                 query_params={"node": node_id})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import drawing, lightview, nav
-from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name, md, english
+from app_pages.common import localise, cached_query, get_store, tr, multiselect, label_name, md, english, int_param
 from graph import schema
 from queries.registry import Subgraph
 
@@ -12,20 +12,6 @@ DEFAULT_CAP = 300
 MAX_CAP = 10000
 IN_PAGE_MAX = 3000        # nodes; bigger views are drawn by the light view only (Cytoscape here: many seconds)
 TYPEAHEAD_LIMIT = 20000   # nodes; above this the search box asks the store (search query) instead
-
-
-def _int_param(name: str, default: int, low: int, high: int) -> int:
-    """A whole number from the URL, kept within [low, high]; anything else is named and replaced by the
-    default (a hand-edited link must never show a stack trace)."""
-    raw = st.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return min(max(int(raw), low), high)
-    except ValueError:
-        st.warning(tr(f"链接参数 {name} 无效（应为 {low}–{high} 的整数），已改用 {default}。",
-                      f"Link parameter {name} is not a whole number from {low} to {high}: using {default}."))
-        return default
 
 
 def _list_param(name: str) -> list[str]:
@@ -38,8 +24,11 @@ def page() -> None:
     store = get_store()
     if store is None:
         return
-    if "explore_ids" not in st.session_state:
-        st.session_state["explore_ids"] = _list_param("node")
+    # The URL's view on arrival, and again when a link from another page (a drawing's panel, the firm page)
+    # brings other nodes than this page last wrote there.
+    given = _list_param("node")
+    if "explore_ids" not in st.session_state or (given and ",".join(given) != st.session_state.get("explore_written")):
+        st.session_state["explore_ids"] = given
     catalogue = cached_query("catalogue", limit=TYPEAHEAD_LIMIT)
     if catalogue.extra["complete"]:
         # Small enough to send to the browser: the select box filters as the user types.
@@ -73,7 +62,7 @@ def page() -> None:
                                     default=_list_param("types"), format_func=label_name)
         depth = st.radio(tr("深度", "Depth"), [1, 2], index=1 if st.query_params.get("depth") == "2" else 0,
                          horizontal=True)
-        cap = st.number_input(tr("最多显示节点", "Max nodes drawn"), 10, MAX_CAP, _int_param("cap", DEFAULT_CAP, 10, MAX_CAP))
+        cap = st.number_input(tr("最多显示节点", "Max nodes drawn"), 10, MAX_CAP, int_param("cap", DEFAULT_CAP, 10, MAX_CAP))
         layout = st.radio(tr("布局", "Layout"), ["spring", "hierarchical"],
                           format_func=lambda l: tr("力导向(预计算)", "force (precomputed)") if l == "spring"
                           else tr("分层", "hierarchical"), horizontal=True)
@@ -86,6 +75,7 @@ def page() -> None:
         return
     st.query_params.update({"node": ",".join(ids), "depth": str(depth), "labels": ",".join(label_filter),
                             "types": ",".join(rel_filter), "cap": str(int(cap))})
+    st.session_state["explore_written"] = ",".join(ids)
     try:
         graph, cut = build_view(ids, depth, label_filter, rel_filter, int(cap))
     except ValueError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import drawing
+from app_pages import drawing, nav
 from app_pages.common import cached_query, get_store, md, tr, yes_no
 
 FIRM_LINKED = {"supplier", "customer", "parent", "subsidiary", "supplier_inferred", "customer_inferred", "lead"}
@@ -51,6 +51,9 @@ def page() -> None:
     me, table = result.extra["firm"], result.table
     st.subheader(md(me["name"]))
     st.caption((tr("园区内企业", "In the zone") if me["in_zone"] else tr("园区外企业", "Outside the zone")) + f" · {md(me['id'])}")
+    st.page_link(nav.PAGES["updown"], label=tr("上下游（供应商、客户，含经产品推断）→",
+                                               "Upstream & downstream (suppliers, customers, inferred too) →"),
+                 query_params={"id": me["id"]})
     details = cached_query("node", id=me["id"]).table
     with st.expander(tr("基本信息", "Details"), expanded=False):
         shown = details.assign(value=details["value"].map(lambda v: str(yes_no(v))))

@@ -100,7 +100,7 @@ def page() -> None:
         try:
             from security import writes
             # Reject files go beside the uploads, never among them (they would be read as input).
-            summary, _ = writes.load(store, [folder], who=auth.current_user().name, data_dir=auth.data_dir(),
+            summary, _ = writes.load(store, [folder], who=auth.current_user().who, data_dir=auth.data_dir(),
                                      blank_overwrites=blank_overwrites, mapping=mapping_path,
                                      skip_invalid=skip_invalid, progress=progress, rejects_dir=Path(tmp) / "rejects",
                                      header_row=header_row)

@@ -8,7 +8,7 @@ PAGES: dict = {}
 # name -> (module, Chinese title, English title)
 ORDER = [("overview", "overview", "总览", "Overview"), ("panorama", "panorama", "产业链全景", "Chain panorama"),
          ("gaps", "gaps", "缺链补链", "Gaps"), ("leads", "leads", "招商线索", "Leads"),
-         ("firm", "firm", "企业画像", "Firm profile"),
+         ("firm", "firm", "企业画像", "Firm profile"), ("updown", "updown", "上下游", "Upstream & downstream"),
          ("explore", "explore", "图谱浏览", "Explore"), ("console", "console", "Cypher 控制台", "Cypher console"),
          ("import", "importer", "数据导入", "Import"), ("settings", "settings", "设置", "Settings")]
 

@@ -44,6 +44,29 @@ def _briefing_buttons(chain: str, weak_threshold: int) -> None:
                           file_name=f"briefing-{chain}-{day}.pdf", mime="application/pdf", key="briefing_pdf")
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _card_firms(store: str, chain: str) -> dict[str, list[dict]]:
+    from queries.chain_lists import firms_by_segment
+    return firms_by_segment(get_store(), chain)
+
+
+def _pick_card_firm(chain: str, segments) -> None:
+    """The picture's firms, by segment: choosing one opens its 企业画像 (the picture itself is an image)."""
+    names = dict(zip(segments["segment"], segments["name"])) if len(segments) else {}
+    firms = {f["id"]: f"{f['name'] or f['id']} · {names.get(seg, seg)}"
+             for seg, rows in _card_firms(store_key(), chain).items() for f in rows}
+    if not firms:
+        return
+    left, right = st.columns([3, 1])
+    chosen = left.selectbox(tr("图中企业（选择后打开企业画像）", "A firm in the picture (opens its profile)"), list(firms),
+                            index=None, format_func=firms.get, key="panorama_firm",
+                            placeholder=tr("输入以筛选…", "Type to filter…"))
+    if chosen:
+        right.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": chosen})
+        right.page_link(nav.PAGES["updown"], label=tr("上下游 →", "Upstream & downstream →"),
+                        query_params={"id": chosen})
+
+
 def page() -> None:
     st.title(tr("产业链全景", "Chain panorama"))
     store = get_store()
@@ -77,6 +100,7 @@ def page() -> None:
                          file_name=f"panorama-{chain}.png", mime="image/png")
     with right:
         _briefing_buttons(chain, int(threshold))
+    _pick_card_firm(chain, result.table)
     why_empty(result)
     if result.extra.get("products_from") == "firms":
         st.caption(tr("该产业链没有环节：按其企业的主营产品展示（产品＝环节）。",

@@ -56,6 +56,6 @@ def zone_section(store) -> None:
         st.warning(tr("有未匹配或多义的行：可修改名单，或只设置已匹配的企业。",
                       "Some lines match no firm or several: fix the list, or set the matched firms only."))
     if found.ids and st.button(label, key="zone_set"):
-        writes.zone(store, found.ids, who=user.name, data_dir=auth.data_dir())
+        writes.zone(store, found.ids, who=user.who, data_dir=auth.data_dir())
         st.cache_data.clear()
         st.success(tr(f"已设置：{len(found.ids)} 家园区企业", f"Zone set: {len(found.ids)} firms"))

@@ -117,6 +117,7 @@ def markdown(results: dict) -> str:
               "lead aggregates in the same transaction (`queries/lead_aggregates.py`); the raw write does not, so "
               "loader/raw includes that cost.", ""]
     lines += [f"Load failed: {f}." for f in failed] + ([""] if failed else [])
+    lines += small_writes(results)
     lines += ["## Queries (ms)", ""] + before_note(results)
     for scale, entry in results["scales"].items():
         stores = queried(entry)
@@ -156,6 +157,21 @@ def markdown(results: dict) -> str:
     if NOTES.exists():   # hand-written: why a target is missed, from profiling (dated inside)
         lines += [NOTES.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines)
+
+
+def small_writes(results: dict) -> list[str]:
+    """A small import into the loaded store against the whole recomputation of the lead aggregates."""
+    rows = [(scale, store, r["small_write"]) for scale, entry in results["scales"].items()
+            for store, r in entry["stores"].items() if r.get("small_write")]
+    if not rows:
+        return []
+    lines = ["## A small import into the loaded store", "",
+             "| enterprises | store | small import p50 (ms) | whole recomputation (ms) |", "|---:|---|---:|---:|"]
+    lines += [f"| {int(scale):,} | {store} | {w['small_load_ms']:,} | {w['whole_refresh_ms']:,} |" for scale, store, w in rows]
+    return lines + ["", "Small import = `load_paths` of one new out-of-zone firm, its tie to the busiest in-zone firm "
+                    "and its segment (p50 of 3): validation, the diff against the stored values, the write, and the "
+                    "lead aggregates recomputed for the firms it can change (`queries/lead_aggregates.scope`). "
+                    "Whole recomputation = what every write paid before that scope existed (a write of nothing).", ""]
 
 
 def before_note(results: dict) -> list[str]:

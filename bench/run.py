@@ -173,6 +173,31 @@ def load_in_transactions(data: Path) -> dict:
         store.close()
 
 
+def bench_small_write(store, work: Path, repeat: int = 3) -> dict:
+    """A small import into the loaded store (one new out-of-zone firm, its tie to the busiest in-zone
+    firm, its segment), through ``load_paths``: the lead aggregates are recomputed for what it touches
+    only.  Beside it, the whole recomputation every write paid before (``store.write`` of nothing)."""
+    from loaders.load import load_paths
+    hub = store.read("MATCH (o:Enterprise)-[r:SUPPLIES]-(i:Enterprise) WHERE i.in_zone = true "
+                     "RETURN i.id AS id, count(r) AS n ORDER BY n DESC, id LIMIT 1")[0]["id"]
+    segment = store.read("MATCH (s:Segment)-[:PART_OF]->(:Chain) RETURN s.id AS id ORDER BY id LIMIT 1")[0]["id"]
+    times = []
+    for n in range(repeat):
+        folder = work / f"small-{n}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "Enterprise.csv").write_text(f"id,name,in_zone\nbench_new{n},基准新企业{n},false\n", encoding="utf-8")
+        (folder / "SUPPLIES.csv").write_text(f"from,to,weight\nbench_new{n},{hub},0.5\n", encoding="utf-8")
+        (folder / "IN_SEGMENT.csv").write_text(f"from,to\nbench_new{n},{segment}\n", encoding="utf-8")
+        started = time.perf_counter()
+        load_paths(store, [folder])
+        times.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    store.write(lambda tx: None)
+    whole = time.perf_counter() - started
+    return {"small_load_ms": round(statistics.median(times) * 1000, 1), "whole_refresh_ms": round(whole * 1000, 1),
+            "runs": repeat}
+
+
 def write_progress(what: str):
     """A write_plan progress callback that logs at most every HEARTBEAT_S."""
     beat = Heartbeat(what)
@@ -350,6 +375,8 @@ def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
                 store_params = representative(store)
                 params = params or store_params
                 entry["stores"][backend]["queries"] = bench_queries(store, repeat, store_params)
+                log(f"{scale}: a small import on {backend}")
+                entry["stores"][backend]["small_write"] = bench_small_write(store, work)
                 store.close()
                 if backend == "neo4j":
                     rss = neo4j_server_rss()

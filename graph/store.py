@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol
 
 from graph import schema
@@ -33,6 +34,18 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]*@")
 def redact(text: str) -> str:
     """``text`` with the ``user:password@`` part of every URI in it replaced by ``***@``."""
     return _USERINFO.sub(r"\1***@", str(text))
+
+
+@dataclass
+class Touched:
+    """What a write that deletes nothing touched: the ``nodes`` it created or updated (any property
+    may have changed) and the ``ends`` of the relationships it created or updated.  A set filled by
+    the write's own work is read after it (a write may learn what it changes inside its transaction)."""
+    nodes: set[str] = field(default_factory=set)
+    ends: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.ends)
 
 
 class StoreError(RuntimeError):
@@ -134,11 +147,13 @@ class Store(ABC):
         """A view of this store that the engine itself keeps from writing (for the console)."""
 
     def write(self, work: Callable[[Tx], Any], *, maintain: bool = True,
-              before_refresh: Callable[[], None] | None = None) -> Any:
+              before_refresh: Callable[[], None] | None = None, touched: Touched | None = None) -> Any:
         """Run ``work(tx)`` in one write transaction: all of it commits, or none of it.  The derived
         properties (queries/lead_aggregates.py) are recomputed in the same transaction, so no reader
         ever sees them disagree with the graph; ``maintain=False`` only where that cannot change them.
-        ``before_refresh``: called when the recomputation starts (a long load says so)."""
+        ``before_refresh``: called when the recomputation starts (a long load says so).
+        ``touched``: a write that deletes nothing may say what it touched; only what that can change
+        is recomputed then."""
         if not maintain:
             return self._write(work)
         from queries.lead_aggregates import refresh   # the query layer defines them
@@ -147,7 +162,7 @@ class Store(ABC):
             result = work(tx)
             if before_refresh:
                 before_refresh()
-            refresh(self, tx)
+            refresh(self, tx, touched)
             return result
         return self._write(work_then_refresh)
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph import schema
-from graph.store import Store, Tx
+from graph.store import Store, Touched, Tx
 from loaders.changes import Changes, blank_problems, diff_plan
 from loaders.columnar import ColumnarPlan, Declined, plan_files
 from loaders.matching import Match
@@ -216,7 +216,8 @@ def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress |
                     done += len(batch)
                     if progress:
                         progress(name, done, total)
-    store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total))
+    store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total),
+                touched=touched_ids(store, plan, clear_first))
     return LoadSummary(before, store.counts(), plan.row_counts())
 
 
@@ -285,8 +286,20 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
                 copied(rel_type, fresh)
                 merge(rel_type, upsert, rest)
 
-    store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total))
+    store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total),
+                touched=touched_ids(store, plan, clear_first))
     return LoadSummary(before, store.counts(), counts)
+
+
+def touched_ids(store: Store, plan: LoadPlan | ColumnarPlan, clear_first: bool) -> Touched | None:
+    """The nodes the write creates or updates and the ends of its relationships (a load deletes
+    nothing), so only the lead aggregates these can change are recomputed; None (recompute all) for a
+    restore, which deletes, and for more rows than a scoped recomputation takes."""
+    from queries.lead_aggregates import SCOPE_MAX
+    if clear_first or sum(plan.row_counts().values()) > SCOPE_MAX[store.backend]:
+        return None
+    return Touched({r["id"] for rows in plan.nodes().values() for r in rows},
+                   {r[end] for rows in plan.rels().values() for r in rows for end in ("from", "to")})
 
 
 AGGREGATES = "招商线索聚合 / lead aggregates"

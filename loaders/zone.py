@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.store import Store
+from graph.store import Store, Touched
 
 FIRMS = ("MATCH (e:Enterprise) RETURN e.id AS id, e.name AS name, e.short_name AS short_name, "
          "e.credit_code AS credit_code, e.listed_code AS listed_code")
@@ -116,15 +116,19 @@ def match(store: Store, entries: list[tuple[int, str]]) -> ZoneMatch:
 
 def set_zone(store: Store, ids: list[str]) -> None:
     """The zone becomes exactly these firms (one transaction)."""
+    flipped = Touched()      # filled inside the transaction: the lead aggregates' scope
+
     def work(tx):
+        before = {r["id"] for r in tx.run(ZONE)}
         tx.run(UNSET)
         if ids:
             tx.run(SET, {"ids": sorted(ids)})
-    store.write(work)
+        flipped.nodes.update(before ^ set(ids))
+    store.write(work, touched=flipped)
 
 
 def clear_zone(store: Store) -> None:
-    store.write(lambda tx: tx.run(UNSET))
+    set_zone(store, [])
 
 
 def show_zone(store: Store) -> list[dict]:

@@ -6,7 +6,9 @@ Layers, because any one alone can be wrong:
    functions; no CALL, no subqueries, one statement, ASCII outside strings and `quoted` names;
 2. the engine's read-only mode (Neo4j READ access; a read-only LadybugDB open), which refuses writes;
 3. ``queries.console_runner``: a child process with a memory cap, a wall-clock deadline and a result
-   cap in rows and bytes, so no query can take the app down;
+   cap in rows and bytes, so no query can take the app down; on the embedded store the child locks
+   itself out of the file system before the query runs (``queries.console_sandbox``, seccomp), since
+   LadybugDB's read-only mode still reads and writes files (LOAD FROM, COPY TO);
 4. on Neo4j, the server's own settings: no file URLs in LOAD CSV, a memory cap per transaction.
 """
 from __future__ import annotations

@@ -12,6 +12,10 @@ the app's committed writes; Neo4j: a new driver, auto-commit READ transactions, 
 
 Whatever the child does (out of memory, segfault, killed), the calling process (the app, the CLI)
 only sees a StoreError; its own memory holds at most the capped result.
+
+On the embedded store the child then locks itself down before it runs the query
+(``queries.console_sandbox``): LadybugDB's read-only mode still reads and writes files (``LOAD FROM``,
+``COPY … TO``, ``EXPORT DATABASE``), so past the guard the worker can open no file at all.
 """
 from __future__ import annotations
 
@@ -172,6 +176,30 @@ def _open(spec: dict[str, Any], memory_mb: int) -> Store:
     return Neo4jStore(spec["uri"], spec["user"], spec["password"], spec["database"], read_only=True)
 
 
+# Every kind of value the engine hands to Python, converted once before the lock-down: a conversion
+# that imports a module on first use (INT128 and DECIMAL -> decimal) could not open it afterwards.
+WARM_UP = ("RETURN to_int128(1) AS a, cast(1.5 AS DECIMAL(10, 2)) AS b, date('2020-01-01') AS c, "
+           "timestamp('2020-01-01 00:00:00') AS d, cast('2020-01-01 00:00:00+02' AS TIMESTAMP_TZ) AS e, "
+           "interval('1 day') AS f, gen_random_uuid() AS g, blob('ab') AS h, {k: [1.5]} AS i")
+
+
+def _confine(store: Store) -> None:
+    """No file for the query: the embedded worker locks itself down (queries.console_sandbox)."""
+    if store.backend != "embedded":      # Neo4j reads files on its server: its own settings refuse them
+        return
+    if os.environ.get("CHAINGRAPH_CONSOLE_SANDBOX", "on") == "off":
+        return
+    from queries import console_sandbox
+    import decimal  # noqa: F401
+    list(store.stream(WARM_UP, {}))
+    try:
+        console_sandbox.lock_down()
+    except console_sandbox.SandboxUnavailable as exc:
+        raise StoreError(f"控制台无法在此系统上隔离文件访问，已拒绝运行 / the console cannot shut the embedded "
+                         f"engine off from files here ({exc}); CHAINGRAPH_CONSOLE_SANDBOX=off runs it with the "
+                         f"query guard alone") from None
+
+
 def _limit_address_space(limit: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
@@ -193,6 +221,7 @@ def _child_main() -> None:
     try:
         store = _open(request["store"], request["memory_mb"])
         try:
+            _confine(store)
             reply = _collect(store, request)
         finally:
             store.close()

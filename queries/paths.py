@@ -87,17 +87,29 @@ def _reach_levels(depth: int) -> str:
     return text + f" UNWIND {every} AS b WITH DISTINCT b WHERE NOT b.id IN $starts RETURN count(b) AS n"
 
 
-# Only Neo4j counts in one query; the portable count is reachable's hop-by-hop walk.
-REACH_COUNT = {depth: Dialect(None, neo4j=_reach_levels(depth), name=f"paths.REACH_COUNT[{depth}]")
+def _reach_shortest(depth: int) -> str:
+    """LadybugDB, from one start: the same count by the engine's own breadth-first search (SHORTEST
+    keeps one path per node reached, so count(*) counts nodes; nothing is enumerated and no id comes
+    back to Python): ~0.1 s against 0.45 s for the hop-by-hop walk from the benchmark's hub at 100k
+    firms (65,406 reached).  Only from a primary-key lookup: a start given by a list (`IN $starts`,
+    or UNWIND) made it scan every source (0.7 s; UNWIND 43 s)."""
+    return ("MATCH (s:{label} {{id: $start}}){l}[e:{rel}* SHORTEST 1.." + str(depth) + "]{r}(b:{label}) "
+            "WHERE b.id <> $start RETURN count(*) AS n")
+
+
+# Each store counts in one query its own way; the portable count is reachable's hop-by-hop walk.
+REACH_COUNT = {depth: Dialect(None, neo4j=_reach_levels(depth), embedded=_reach_shortest(depth),
+                              name=f"paths.REACH_COUNT[{depth}]")
                for depth in range(1, MAX_DEPTH + 1)}
 
 
 def reachable(store: Store, label: str, rel: str, starts: list[str], side: str, depth: int) -> int:
     """How many nodes one side reaches within ``depth`` (the same hops as walk, without the cap)."""
     counted = REACH_COUNT[depth].text(store)
-    if counted:
+    if counted and (store.backend != "embedded" or len(starts) == 1):
         l, r = ARROWS[side]
-        rows = store.read(counted.format(label=label, rel=rel, l=l, r=r), {"starts": sorted(starts)})
+        rows = store.read(counted.format(label=label, rel=rel, l=l, r=r),
+                          {"starts": sorted(starts), "start": starts[0]})
         return rows[0]["n"]
     frontier, seen, found = sorted(starts), set(starts), 0
     for distance in range(1, depth + 1):

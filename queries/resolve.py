@@ -40,31 +40,42 @@ def _candidates(rows: list[dict]) -> str:
     return "、".join(f"{r['name']} ({r['id']})" for r in sorted(rows, key=lambda r: r["id"])[:10])
 
 
-def resolve(store: Store, value: str, labels: tuple[str, ...], param: str = "id") -> str:
-    """The id ``value`` stands for among ``labels`` (see the module docstring)."""
+def candidates(store: Store, value: str, labels: tuple[str, ...]) -> tuple[list[dict], bool]:
+    """(rows, exact): the node ``value`` is the id of, else every node it names exactly (name, 简称,
+    credit or stock code; labels in the order given, the first label with a match wins), each row
+    {id, name, label}; when none, up to 10 per label whose name or id contains it (exact False).
+    The app offers these as choices; ``resolve`` turns them into an id or a message."""
     text = str(value).strip()
     for label in labels:
-        if store.read(BY_ID.format(label=label), {"v": text}):
-            return text
+        rows = store.read(BY_ID.format(label=label), {"v": text})
+        if rows:
+            return [{**rows[0], "label": label}], True
     found: dict[str, dict] = {}
     for label in labels:        # in the order given: a firm named like a product is the firm
         for key in KEYS:
             if schema.LABELS[label].prop(key) is not None:
                 for r in store.read(BY_KEY.format(label=label, key=key), {"v": text}):
-                    found.setdefault(r["id"], r)
+                    found.setdefault(r["id"], {**r, "label": label})
         if found:
-            break
-    if len(found) == 1:
-        return next(iter(found))
-    what = "/".join(schema.LABELS[label].zh for label in labels) if len(labels) < 4 else "节点"
-    if found:
-        raise Unresolved(f"{param}={text!r} 对应多个{what}，请用编号指定 / matches several, give an id: "
-                         f"{_candidates(list(found.values()))}")
-    near = {}
+            return sorted(found.values(), key=lambda r: r["id"]), True
+    near: dict[str, dict] = {}
     for label in labels:
         for r in store.read(NEAR.format(label=label), {"v": text}):
-            near.setdefault(r["id"], r)
-    hint = f"，是否指 / did you mean {_candidates(list(near.values()))}?" if near else ""
+            near.setdefault(r["id"], {**r, "label": label})
+    return sorted(near.values(), key=lambda r: r["id"]), False
+
+
+def resolve(store: Store, value: str, labels: tuple[str, ...], param: str = "id") -> str:
+    """The id ``value`` stands for among ``labels`` (see the module docstring)."""
+    text = str(value).strip()
+    rows, exact = candidates(store, text, labels)
+    if exact and len(rows) == 1:
+        return rows[0]["id"]
+    what = "/".join(schema.LABELS[label].zh for label in labels) if len(labels) < 4 else "节点"
+    if exact:
+        raise Unresolved(f"{param}={text!r} 对应多个{what}，请用编号指定 / matches several, give an id: "
+                         f"{_candidates(rows)}")
+    hint = f"，是否指 / did you mean {_candidates(rows)}?" if rows else ""
     english = "/".join(label.lower() for label in labels) if len(labels) < 5 else "node"
     raise Unresolved(f"{param}={text!r}: 未找到该{what} / unknown {english} (no such id or name){hint}")
 

@@ -32,9 +32,16 @@ class UserError(ValueError):
 class User:
     name: str
     role: str
+    via: str = "local"          # "local" (password) or "oidc" (the identity provider said who)
 
     def can(self, role: str) -> bool:
         return rank(self.role) >= rank(role)
+
+    @property
+    def who(self) -> str:
+        """The name the audit log keeps: a provider's user is marked, as the command line's ``os:`` is,
+        so ``oidc:alice@example.org`` is never mistaken for a local user of that name."""
+        return self.name if self.via == "local" else f"{self.via}:{self.name}"
 
 
 def rank(role: str) -> int:
@@ -90,6 +97,18 @@ def list_users(data_dir: str | Path) -> list[User]:
 def get(data_dir: str | Path, name: str) -> User | None:
     entry = _read(data_dir).get(name)
     return User(name, entry["role"]) if entry else None
+
+
+def get_oidc(data_dir: str | Path, name: str) -> User | None:
+    """The role listed for a name the identity provider vouches for: only users added without a
+    password (``--oidc``) match, so a provider can never log someone in as a local password user."""
+    listed = {key: entry for key, entry in _read(data_dir).items() if "hash" not in entry}
+    if name not in listed:      # providers differ in the case of an address (Alice@Example.org)
+        folded = [key for key in listed if key.casefold() == name.casefold()]
+        if len(folded) != 1:
+            return None
+        name = folded[0]
+    return User(name, listed[name]["role"], via="oidc")
 
 
 def add(data_dir: str | Path, name: str, role: str, password: str | None) -> User:

@@ -4,6 +4,7 @@ a write refused in the console; logins and roles, the audit log and undo.  Scree
 test-artifacts/ (not committed)."""
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import os
@@ -59,11 +60,11 @@ def login(page, url: str, role: str) -> None:
     page.get_by_text(f"已登录：{name}").first.wait_for()
 
 
-@pytest.fixture(scope="module")
-def app_url(data_dir):
+@contextlib.contextmanager
+def running_app(data_dir, **env):
+    """The app on a free loopback port over ``data_dir`` (embedded store); yields its URL."""
     port = free_port()
-    env = dict(os.environ, CHAINGRAPH_STORE="embedded", CHAINGRAPH_DATA_DIR=str(data_dir),
-               CHAINGRAPH_MAX_UPLOAD_MB="0.01")     # 10 KB: small enough to test the cap
+    env = dict(os.environ, CHAINGRAPH_STORE="embedded", CHAINGRAPH_DATA_DIR=str(data_dir), **env)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--server.address", "127.0.0.1",
                              "--browser.gatherUsageStats", "false"],
@@ -79,9 +80,17 @@ def app_url(data_dir):
     else:
         proc.kill()
         pytest.fail("the app did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir):
+    with running_app(data_dir, CHAINGRAPH_MAX_UPLOAD_MB="0.01") as url:    # 10 KB: small enough to test the cap
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -287,8 +296,8 @@ def test_import_shows_the_real_limit_and_survives_a_workbook_bomb(page, app_url,
 
 ENGLISH_WORDS = re.compile(r"\b(Choose options|Select all|SUPPLIES|MEMBER_OF|RAISED_BY|PART_OF|True|False|missing|"
                            r"weak|strong|name|investment|Deploy|Upload|per file)\b")
-ZH_PAGES = ["/", "/panorama?chain=ch_pv", "/gaps", "/leads", "/firm?id=ent_jingao", "/explore?node=ent_jingao",
-            "/console", "/import", "/settings"]
+ZH_PAGES = ["/", "/panorama?chain=ch_pv", "/gaps", "/leads", "/firm?id=ent_jingao", "/updown?id=ent_zhuzhou",
+            "/explore?node=ent_jingao", "/console", "/import", "/settings"]
 
 
 def visible_text(page) -> str:

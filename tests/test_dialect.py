@@ -1,8 +1,9 @@
-"""Neo4j's own query variants (queries/dialect.py) answer exactly as the common text does, and the
+"""Each store's own query variants (queries/dialect.py) answer exactly as the common text does, and the
 Neo4j store's packed reads return exactly the rows, in the order, of a plain read.
 
-Every analysis that runs a variant is run on a real Neo4j twice, with the variants and with the common
-text alone (``common_only``), and the answers compared whole; every declared variant must have run.
+Every analysis that runs a variant is run on each store (a real Neo4j, the embedded engine) twice, with
+the variants and with the common text alone (``common_only``), and the answers compared whole; every
+variant declared for that store must have run.
 """
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def _cases(store) -> list[tuple[str, dict]]:
     # cap=1 cuts the walk, so the reachable count (one query per depth on Neo4j) runs at every depth.
     cases += [("updown", {"id": hub, "depth": depth, "cap": 1, "direction": direction})
               for depth in range(1, 7) for direction in ("up", "down", "both")]
+    # A project walks from all its segments at once (several starts).
+    project = store.read("MATCH (p:Project)-[:IN_SEGMENT]->(s:Segment) WITH p, count(s) AS n "
+                         "RETURN p.id AS id ORDER BY n DESC, id LIMIT 1")[0]["id"]
+    cases += [("updown", {"id": project, "depth": depth, "cap": 1, "direction": "both"}) for depth in (1, 3, 6)]
     return cases
 
 
@@ -52,29 +57,29 @@ def _same(a, b, where: str) -> None:
         assert a == b, where
 
 
-def test_every_variant_answers_as_the_common_text_on_neo4j(neo4j_bundled):
+def test_every_variant_answers_as_the_common_text(bundled_store):
     RUN.clear()
-    for name, params in _cases(neo4j_bundled):
+    for name, params in _cases(bundled_store):
         spec = registry.get(name)
         with common_only():
-            expected = spec.run(neo4j_bundled, **params)
-        got = spec.run(neo4j_bundled, **params)
-        where = f"{name}({params})"
+            expected = spec.run(bundled_store, **params)
+        got = spec.run(bundled_store, **params)
+        where = f"{bundled_store.backend}: {name}({params})"
         _same(got.table, expected.table, where)
         _same(got.extra, expected.extra, where)
         if expected.graph is not None:
             assert got.graph.nodes == expected.graph.nodes and got.graph.edges == expected.graph.edges, where
-    variants = [d for d in DECLARED if d.own.get("neo4j")]
-    assert variants, "no Neo4j variant declared"
+    variants = [d for d in DECLARED if d.own.get(bundled_store.backend)]
+    assert variants, f"no {bundled_store.backend} variant declared"
     missed = [d.name for d in variants if id(d) not in RUN]
     assert not missed, f"variants no analysis here ran (add a case): {missed}"
 
 
-def test_the_cut_walk_counts_what_it_did_not_list(neo4j_bundled):
-    """The one-query count (Neo4j) equals the hop-by-hop count and is more than the cap listed."""
-    hub = _hub(neo4j_bundled)
-    full = registry.get("updown").run(neo4j_bundled, id=hub, depth=6, cap=100_000, direction="both")
-    cut = registry.get("updown").run(neo4j_bundled, id=hub, depth=6, cap=1, direction="both")
+def test_the_cut_walk_counts_what_it_did_not_list(bundled_store):
+    """The one-query count (each store's own) equals the hop-by-hop count and is more than the cap listed."""
+    hub = _hub(bundled_store)
+    full = registry.get("updown").run(bundled_store, id=hub, depth=6, cap=100_000, direction="both")
+    cut = registry.get("updown").run(bundled_store, id=hub, depth=6, cap=1, direction="both")
     assert cut.extra["truncated"] and cut.extra["total"] == len(full.table) > len(cut.table)
 
 

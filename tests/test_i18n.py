@@ -13,7 +13,8 @@ ENGLISH = re.compile(r"^(True|False|missing|weak|strong|out|in|segment|product|S
                      r"Enterprise|Segment|Alliance|PartyOrg)$")
 ENGLISH_HEADER = re.compile(r"^[A-Za-z_ ]+$")
 PAGES = [("overview", {}), ("panorama", {"chain": "ch_pv"}), ("gaps", {}), ("leads", {}),
-         ("firm", {"id": "ent_jingao"}), ("explore", {"node": "ent_jingao"}), ("settings", {})]
+         ("firm", {"id": "ent_jingao"}), ("updown", {"id": "ent_zhuzhou"}), ("explore", {"node": "ent_jingao"}),
+         ("settings", {})]
 
 
 @pytest.fixture

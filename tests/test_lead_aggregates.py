@@ -168,3 +168,71 @@ def test_a_store_with_columns_of_another_version_still_bulk_loads(tmp_path):
         assert store.counts()["nodes"]["Enterprise"] > 100 and check(store) == []
     finally:
         store.close()
+
+
+def _load_files(store, folder, files: dict[str, str]) -> None:
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    load_paths(store, [folder])
+
+
+def test_small_writes_recompute_only_what_they_can_change(big, tmp_path, monkeypatch):
+    """Each small load (and zone edit) takes the scoped recomputation, and leaves the aggregates equal
+    to a whole recomputation: ties, weights, alliance and party flags of a partner, segment counts
+    (a firm leaving the zone), products (makes, feeds, a segment including one), institutes."""
+    from loaders.zone import set_zone
+    from queries import lead_aggregates
+    scopes = []
+    real_scope = lead_aggregates.scope
+    monkeypatch.setattr(lead_aggregates, "scope", lambda *a: scopes.append(real_scope(*a)) or scopes[-1])
+    row = lambda q: big.read(q)[0]       # noqa: E731
+    inside = row("MATCH (i:Enterprise)<-[:SUPPLIES]-(o:Enterprise) WHERE i.in_zone = true AND o.in_zone = false "
+                 "AND NOT EXISTS { MATCH (i)<-[:BASED_IN]-(:PartyOrg) } "
+                 "RETURN i.id AS id, i.name AS name, o.id AS lead ORDER BY id LIMIT 1")
+    tie = row("MATCH (o:Enterprise)-[r:SUPPLIES]->(i:Enterprise) WHERE o.in_zone = false AND i.in_zone = true "
+              "RETURN o.id AS a, i.id AS b, r.weight AS w ORDER BY a, b LIMIT 1")
+    segment = row("MATCH (e:Enterprise)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(:Chain) WHERE e.in_zone = true "
+                  "WITH s, count(e) AS n RETURN s.id AS id ORDER BY n, id LIMIT 1")["id"]
+    member = row(f"MATCH (e:Enterprise)-[:IN_SEGMENT]->(s:Segment {{id: '{segment}'}}) WHERE e.in_zone = true "
+                 "RETURN e.id AS id, e.name AS name ORDER BY id LIMIT 1")
+    other = big.read("MATCH (e:Enterprise) WHERE e.in_zone = true AND e.id <> $a AND e.id <> $b "
+                     "RETURN e.id AS id ORDER BY id LIMIT 1", {"a": inside["id"], "b": member["id"]})[0]["id"]
+    alliance = row("MATCH (a:Alliance) RETURN a.id AS id ORDER BY id LIMIT 1")["id"]
+    steps = {
+        "a new lead with a tie and a segment": {
+            "Enterprise.csv": "id,name,in_zone\nnew1,新企业一,false\n",
+            "SUPPLIES.csv": f"from,to,weight\nnew1,{inside['id']},0.4\n",
+            "IN_SEGMENT.csv": f"from,to\nnew1,{segment}\n"},
+        "a tie's weight changes": {"SUPPLIES.csv": f"from,to,weight\n{tie['a']},{tie['b']},{(tie['w'] or 0) / 2:.3f}\n"},
+        "a new in-zone partner": {"Enterprise.csv": "id,name,in_zone\nnew2,新企业二,true\n",
+                                  "SUPPLIES.csv": f"from,to,weight\n{tie['a']},new2,0.9\n"},
+        "a partner joins an alliance": {"MEMBER_OF.csv": f"from,to,role\nnew2,{alliance},成员单位\n"},
+        "a partner gains its own party organisation": {
+            "PartyOrg.csv": "id,name,org_type,form\npnew,新党支部,党支部,单独组建\n",
+            "BASED_IN.csv": f"from,to\npnew,{inside['id']}\n"},
+        # only the organisation is touched: the partner's flag changes, and so its leads' scores
+        "that organisation becomes a joint one": {"PartyOrg.csv": "id,name,org_type,form\npnew,新党支部,党支部,联合组建\n"},
+        "an in-zone firm of the thinnest segment leaves the zone": {
+            "Enterprise.csv": f"id,name,in_zone\n{member['id']},{member['name']},false\n"},
+        "products: a lead makes what feeds an in-zone firm's product": {
+            "Product.csv": "id,name\npa,材料甲\npb,部件乙\n",
+            "MAKES.csv": f"from,to\nnew1,pa\n{inside['id']},pb\n",
+            "FEEDS.csv": "from,to,from_label,to_label\npa,pb,Product,Product\n"},
+        # only the in-zone maker and the product are touched: the lead making what feeds it is found
+        "another in-zone firm makes the fed product": {"MAKES.csv": f"from,to\n{other},pb\n"},
+        "a segment includes a product": {"INCLUDES.csv": f"from,to,from_label,to_label\n{segment},pb,Segment,Product\n"},
+        "an institute cooperates with a lead": {
+            "Institute.csv": "id,name,in_zone\ninst1,新研究院,true\n",
+            "COOPERATES_WITH.csv": f"from,to\ninst1,{tie['a']}\n"},
+    }
+    for number, (what, files) in enumerate(steps.items()):
+        scopes.clear()
+        _load_files(big, tmp_path / f"step{number}", files)
+        assert scopes and scopes[-1] is not None, f"{what}: not scoped"
+        assert check(big) == [], what
+    zone = [r["id"] for r in big.read("MATCH (e:Enterprise) WHERE e.in_zone = true RETURN e.id AS id")]
+    scopes.clear()
+    set_zone(big, [z for z in zone if z != inside["id"]] + ["new1"])
+    assert scopes and scopes[-1] is not None and check(big) == []
+    assert stored(big, inside["lead"])["ties"] is not None and stored(big, "new1")["ties"] is None

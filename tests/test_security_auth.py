@@ -54,6 +54,32 @@ def test_roles_are_ordered_and_managed(tmp_path):
     assert users.verify(tmp_path, "sso@example.org", "") is None
 
 
+def test_provider_names_match_only_provider_users(tmp_path, monkeypatch):
+    """What the identity provider vouches for gives a role only through a passwordless (--oidc) entry;
+    an unverified e-mail is not used; the audit marks provider users (the browser test logs in for real)."""
+    from app_pages import auth
+    users.add(tmp_path, "sso@example.org", "editor", None)
+    users.add(tmp_path, "root", "admin", "admin-pass")
+    assert users.get_oidc(tmp_path, "sso@example.org") == users.User("sso@example.org", "editor", via="oidc")
+    assert users.get_oidc(tmp_path, "root") is None and users.get(tmp_path, "root").role == "admin"
+    assert users.get_oidc(tmp_path, "nobody") is None
+    assert users.get_oidc(tmp_path, "SSO@Example.org") == users.User("sso@example.org", "editor", via="oidc")
+    assert users.get_oidc(tmp_path, "ROOT") is None                     # a password user, in any case
+    users.add(tmp_path, "Twin@x.org", "admin", None)
+    users.add(tmp_path, "twin@x.org", "viewer", None)
+    assert users.get_oidc(tmp_path, "TWIN@x.org") is None               # two entries fit: neither is taken
+    assert users.get_oidc(tmp_path, "twin@x.org").role == "viewer"
+    assert users.get_oidc(tmp_path, "sso@example.org").who == "oidc:sso@example.org"
+    assert users.verify(tmp_path, "root", "admin-pass").who == "root"
+    assert auth.oidc_name({"sub": "s1", "email": "a@x.org"}) == "a@x.org"
+    assert auth.oidc_name({"sub": "s1", "email": "a@x.org", "email_verified": True}) == "a@x.org"
+    assert auth.oidc_name({"sub": "s1", "email": "a@x.org", "email_verified": False}) == "s1"
+    assert auth.oidc_name({"sub": "s1"}) == "s1"
+    for value, role in (("editor", "editor"), ("root", "viewer"), ("", "viewer")):
+        monkeypatch.setenv("CHAINGRAPH_OIDC_ROLE", value)
+        assert auth.oidc_default_role() == role
+
+
 # --- audit, changed values, blank overwrites (both stores) -----------------------------------
 
 def _write(folder, name, text):
