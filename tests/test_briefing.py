@@ -202,7 +202,7 @@ def test_panorama_page_draws_the_cards_and_tells_a_gap_story(monkeypatch, tmp_pa
     at = ok(open_page(monkeypatch, "panorama", chain="ch_pv"))
     charts = at.get("vega_lite_chart")                  # the 全景图 picture, its cards clickable
     assert charts and '"type": "image"' in charts[0].proto.spec, "the 全景图 picture is on the page"
-    at.selectbox[1].set_value("seg_pv_1").run()          # 光伏·工业硅: missing, one out-of-zone candidate
+    at.selectbox(key="panorama_segment").set_value("seg_pv_1").run()   # 光伏·工业硅: missing, one candidate
     ok(at)
     assert any("缺链" in w.value for w in at.warning)
     assert any("得分说明" in d.value.columns for d in at.dataframe)
