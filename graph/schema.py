@@ -243,8 +243,10 @@ def neo4j_ddl() -> list[str]:
         for prop in label.props:
             if prop.index:
                 stmts.append(f"CREATE INDEX {low}_{prop.name} IF NOT EXISTS FOR (n:{label.name}) ON (n.{_quote(prop.name)})")
-    # The leads ranking scans the firms that are leads (queries/lead_ranking.py).
+    # The leads ranking scans the firms that are leads, those whose stored score can make the top k
+    # first (queries/lead_ranking.py).
     stmts.append("CREATE INDEX enterprise_lead_ties IF NOT EXISTS FOR (n:Enterprise) ON (n.lead_ties)")
+    stmts.append("CREATE INDEX enterprise_lead_score IF NOT EXISTS FOR (n:Enterprise) ON (n.lead_score)")
     return stmts
 
 

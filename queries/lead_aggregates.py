@@ -148,20 +148,24 @@ FLAG_HOLDERS = "MATCH (p:PartyOrg)-[:BASED_IN]->(i) WHERE p.id IN $ids RETURN DI
 # Supply weights per lead, summed exactly in Python (decimal, as written); -1 stands for "unknown".
 # Each per-lead query reads every lead, or (``{scope}``: SCOPED) only the leads a write can have changed.
 SUPPLY_WEIGHTS = """
-MATCH (o:Enterprise)-[r:SUPPLIES]-(i:Enterprise) WHERE """ + WHERE_TIE + """{scope}
+MATCH (o:Enterprise)-[r:SUPPLIES]-(i:Enterprise){hint} WHERE """ + WHERE_TIE + """{scope}
 RETURN o.id AS lead, collect(coalesce(r.weight, -1.0)) AS weights"""
 TIE_COUNTS = {"group_ties": "(o:Enterprise)-[r:SUBSIDIARY_OF]-(i:Enterprise)", "research_ties": RESEARCH_PATTERN}
-TIE_COUNT = "MATCH {pattern} WHERE " + WHERE_TIE + "{scope} RETURN o.id AS lead, count(r) AS n"
+TIE_COUNT = "MATCH {pattern}{hint} WHERE " + WHERE_TIE + "{scope} RETURN o.id AS lead, count(r) AS n"
 PARTNERS = """
-MATCH {pattern} WHERE """ + WHERE_TIE + """{scope} WITH DISTINCT o, i
+MATCH {pattern}{hint} WHERE """ + WHERE_TIE + """{scope} WITH DISTINCT o, i
 RETURN o.id AS lead, count(i) AS n, sum(CASE WHEN i.lead_alliance THEN 1 ELSE 0 END) AS a,
        sum(CASE WHEN i.lead_party THEN 1 ELSE 0 END) AS b"""
 GAP_MIN = """
-MATCH (o:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE o.in_zone = false AND s.lead_inside IS NOT NULL{scope}
+MATCH (o:Enterprise)-[:IN_SEGMENT]->(s:Segment){hint} WHERE o.in_zone = false AND s.lead_inside IS NOT NULL{scope}
 RETURN o.id AS lead, min(s.lead_inside) AS m"""
 STORED = "MATCH (o:Enterprise) WHERE o.lead_ties IS NOT NULL{scope} RETURN o.id AS id, " + \
     ", ".join(f"o.{p} AS {p}" for p in LEAD_PROPS)
 SCOPED = " AND o.id IN $scope"
+# Neo4j starts a scoped query from the scope's ids (else its planner may start from the in-zone index
+# and read every tie of the zone: 2 s a query at 100k firms); LadybugDB has no hints.
+SCOPED_HINT = {"neo4j": " USING INDEX o:Enterprise(id)", "embedded": ""}
+ALL_LEADS_SCOPED = "MATCH (o:Enterprise){hint} WHERE o.in_zone = false" + SCOPED
 CHAIN_SEGMENTS = "MATCH (s:Segment)-[:PART_OF]->(:Chain) RETURN DISTINCT s.id AS id"
 STORED_INSIDE = "MATCH (s:Segment) WHERE s.lead_inside IS NOT NULL RETURN s.id AS id, s.lead_inside AS n"
 
@@ -204,6 +208,7 @@ def leads_of(reader, scope: set[str] | None = None) -> dict[str, dict]:
     segment counts as stored); only the firms in ``scope`` when given."""
     leads: dict[str, dict] = {}
     where = SCOPED if scope is not None else ""
+    hint = SCOPED_HINT[reader.backend] if scope is not None else ""
     params = {"scope": sorted(scope)} if scope is not None else {}
 
     def lead(i: str) -> dict:
@@ -211,20 +216,21 @@ def leads_of(reader, scope: set[str] | None = None) -> dict[str, dict]:
             leads[i] = {"id": i, **dict.fromkeys(FIGURES, 0), "supply_exact": Decimal(0), "lead_gap_min": None,
                         "paths": [], "lead_product_paths": 0, "product_shown": []}
         return leads[i]
-    for r in reader.read(SUPPLY_WEIGHTS.format(scope=where), params):
+    for r in reader.read(SUPPLY_WEIGHTS.format(scope=where, hint=hint), params):
         row = lead(r["lead"])
         row["supply_ties"] = len(r["weights"])
         row["supply_exact"] = sum(map(_supply_points, r["weights"]), Decimal(0))
     for prop, pattern in TIE_COUNTS.items():
-        for r in reader.read(TIE_COUNT.format(pattern=pattern, scope=where), params):
+        for r in reader.read(TIE_COUNT.format(pattern=pattern, scope=where, hint=hint), params):
             lead(r["lead"])[prop] = int(r["n"])
     for pattern in (FIRM_PATTERN, RESEARCH_PATTERN):     # institutes and firms: never the same partner
-        for r in reader.read(PARTNERS.format(pattern=pattern, scope=where), params):
+        for r in reader.read(PARTNERS.format(pattern=pattern, scope=where, hint=hint), params):
             row = lead(r["lead"])
             row["partners"] += int(r["n"])
             row["alliance_n"] += int(r["a"])
             row["party_n"] += int(r["b"])
-    for i, ties in strongest_ties(reader, ALL_LEADS + where, params, PATHS_KEPT).items():
+    leads_cypher = ALL_LEADS_SCOPED.format(hint=hint) if scope is not None else ALL_LEADS
+    for i, ties in strongest_ties(reader, leads_cypher, params, PATHS_KEPT).items():
         lead(i)["paths"] = [encode_path(t) for t in ties]
     # Product paths (queries/products.product_ties, inferred): a lead may have only these.
     from queries.products import product_ties
@@ -235,7 +241,7 @@ def leads_of(reader, scope: set[str] | None = None) -> dict[str, dict]:
         row["lead_product_paths"] = len(ties)
         row["product_partners"] = len({t["partner"] for t in ties})
         row["product_shown"] = [PRODUCT_MARK + encode_product_path(t) for t in ties[:PATHS_KEPT]]
-    for r in reader.read(GAP_MIN.format(scope=where), params):
+    for r in reader.read(GAP_MIN.format(scope=where, hint=hint), params):
         if r["lead"] in leads:
             leads[r["lead"]]["lead_gap_min"] = int(r["m"])
     stored = {}

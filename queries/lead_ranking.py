@@ -18,8 +18,8 @@ from decimal import Decimal
 from graph.store import Store
 from queries.lead_aggregates import (EPS, PATHS_KEPT, PRODUCT_MARK, decode_path, decode_product_path, strongest_ties,
                                      unpack_figures)
-from queries.lead_scoring import (ALLIANCE_BONUS, GAP_BONUS, GROUP_WEIGHT, PARTY_BONUS, RESEARCH_WEIGHT, TIES,
-                                  LeadData, explain)
+from queries.lead_scoring import (ALLIANCE_BONUS, GAP_BONUS, GROUP_WEIGHT, MAX_GAP_BONUS, PARTY_BONUS, RESEARCH_WEIGHT,
+                                  TIES, LeadData, explain)
 from queries.products import PRODUCT_POINTS
 
 START = {"all": "MATCH (o:Enterprise)", "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(o:Enterprise)"}
@@ -28,7 +28,15 @@ GAP = (f"CASE WHEN o.lead_gap_min = 0 THEN {float(GAP_BONUS['缺'])} "
 # With product paths (inferred, PRODUCT_POINTS each) or recorded ties only.
 IS_LEAD = {True: "(o.lead_ties > 0 OR o.lead_product_paths > 0)", False: "o.lead_ties > 0"}
 SCORE = {True: f"o.lead_score + {PRODUCT_POINTS} * o.lead_product_paths", False: "o.lead_score"}
-LEADS_ABOVE = "{start} WHERE o.in_zone = false AND {is_lead} AND {score} + " + GAP + " >= $floor"
+LEADS_ABOVE = "{start} WHERE o.in_zone = false AND {is_lead} AND {score} + " + GAP + " >= $floor{bound}"
+# Neo4j, every lead, recorded ties only: the leads whose stored score can reach the k-th, found by its
+# range index on lead_score instead of reading every firm's properties (0.6 s a query at 100k firms).
+# The k-th score is at least the lowest of the k best stored scores with their gap bonus, and a gap adds
+# at most MAX_GAP_BONUS (the bound is an inequality on the stored value: the answer is the same).
+BOUND = " AND o.lead_score >= $low"
+BEST_STORED = """
+MATCH (o:Enterprise) WHERE o.lead_score >= 0.0 AND o.in_zone = false AND {is_lead}
+RETURN {score} + """ + GAP + """ AS s ORDER BY o.lead_score DESC LIMIT $n"""
 # Two steps: the order from two stored values of every lead, then the rest of the ones kept, by id
 # (reading every value of every lead before the top-k cost 1.8x).
 RANK = LEADS_ABOVE + """
@@ -55,16 +63,32 @@ def _gap(gap_min: int | None, weak_threshold: int) -> str:
     return "" if gap_min is None else "缺" if gap_min == 0 else "弱" if gap_min < weak_threshold else ""
 
 
-def _text(cypher: str, start: str, products: bool) -> str:
-    return cypher.format(start=START[start], is_lead=IS_LEAD[products], score=SCORE[products])
+def _text(cypher: str, start: str, products: bool, bound: bool = False) -> str:
+    return cypher.format(start=START[start], is_lead=IS_LEAD[products], score=SCORE[products],
+                         bound=BOUND if bound else "")
+
+
+def _bounded(store: Store, start: str, products: bool) -> bool:
+    """Whether BOUND applies: Neo4j (LadybugDB has no index to seek it by), every lead, recorded ties."""
+    return store.backend == "neo4j" and start == "all" and not products
+
+
+def _low(store: Store, params: dict, limit: int, floor: float) -> float:
+    """BOUND's value: no lead with a lower stored score can be in the top ``limit`` at or above ``floor``."""
+    best = store.read(_text(BEST_STORED, "all", False), {**params, "n": limit})
+    kth = min(r["s"] for r in best) if len(best) >= limit else floor
+    return max(floor, kth) - MAX_GAP_BONUS - EPS
 
 
 def _ranked(store: Store, start: str, params: dict, limit: int, min_score: float, products: bool) -> list[dict]:
     """The leads that can be in the exact top ``limit`` (score ≥ min_score), with their exact scores
     (``_exact``: recorded ties and gap; ``_rank``: with the product paths, the order)."""
     n = limit + 10
+    bound = _bounded(store, start, products)
+    if bound:
+        params = {**params, "low": _low(store, params, limit, min_score)}
     while True:
-        rows = store.read(_text(RANK, start, products), {**params, "floor": min_score - EPS, "n": n})
+        rows = store.read(_text(RANK, start, products, bound), {**params, "floor": min_score - EPS, "n": n})
         kth = rows[limit - 1]["s"] if len(rows) >= limit else None
         if len(rows) < n or kth is None or rows[-1]["s"] < kth - EPS:
             break          # every lead within EPS of the k-th is in hand
@@ -96,7 +120,10 @@ def top_leads(store: Store, *, segment: str, weak_threshold: int, min_score: flo
     cut = min(r["s"] for r in rows) - EPS
     data.names = {r["lead"]: {"id": r["lead"], "name": r["name"], "region": r["region"]} for r in rows}
     inside = {}
-    for r in store.read(_text(SEGMENTS, start, products), {**params, "floor": cut}):
+    bound = _bounded(store, start, products)
+    if bound:    # every lead at or above the cut: its stored score is at most a gap bonus below it
+        params = {**params, "low": cut - MAX_GAP_BONUS}
+    for r in store.read(_text(SEGMENTS, start, products, bound), {**params, "floor": cut}):
         if r["lead"] in ids:
             data.segments_of[r["lead"]].add(r["segment"])
             if r["inside"] is not None:          # a segment of a chain
@@ -107,7 +134,7 @@ def top_leads(store: Store, *, segment: str, weak_threshold: int, min_score: flo
         paths = {r["lead"]: [decode_path(p) for p in r["shown"] if not p.startswith(PRODUCT_MARK)][:max_paths]
                  for r in rows}
     else:
-        leads = _text(LEADS_ABOVE, start, products)
+        leads = _text(LEADS_ABOVE, start, products, bound)
         paths = strongest_ties(store, leads, {**params, "floor": cut}, max_paths, any(r["research_ties"] for r in rows))
     for t in (t for ts in paths.values() for t in ts):
         if t["in_alliance"]:
