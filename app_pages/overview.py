@@ -1,6 +1,8 @@
 """总览 Overview: the zone at a glance — the seed article's figures on the bundled dataset."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from app_pages.common import DEMAND_STATUS_EN, english, get_store, localise, tr
@@ -18,6 +20,45 @@ CARDS = [("chain_enterprises", "链上企业", "Chain enterprises"),
          ("academician_stations", "院士专家工作站", "Academician stations"),
          ("demands_resolved", "解决企业诉求", "Demands resolved"),
          ("rd_investment", "研发投入(亿元)", "R&D (100M CNY)")]
+
+
+# The "all figures" table in English: each metric's words (its Chinese name is queries/overview.py's);
+# {year} is the year the Chinese name states (the overview's reporting year or the honours' start).
+FIGURES_EN = {
+    "chain_enterprises": "Chain enterprises (in the zone)",
+    "chain_enterprises_with_party_org": "Chain enterprises with their own party organisation",
+    "chain_enterprises_joint_org_only": "Chain enterprises covered only by a joint party organisation",
+    "party_org_coverage_pct": "Party-organisation coverage (%)",
+    "party_work_coverage_pct": "Party-work coverage (%)",
+    "bastion_branches": "Bastion branches since {year}",
+    "city_strong_bastion_branches": "City-level strong bastion branches since {year}",
+    "model_branches": "City-level model strong bastion branches",
+    "honoured_this_year": "Branches named strong bastion in {year}",
+    "honoured_this_year_government": "Government branches named in {year}",
+    "honoured_this_year_private": "Private-enterprise branches named in {year}",
+    "projects_signed": "Key chain projects signed in {year}",
+    "projects_signed_investment": "Investment signed in {year} (100M CNY)",
+    "projects_landed": "Projects landed in {year}",
+    "regional_research_institutes": "Regional (autonomous-region) research institutes",
+    "academician_stations": "Academician expert workstations",
+    "regional_science_bases": "Regional popular-science bases",
+    "city_doctoral_bases": "City-level doctoral innovation bases",
+    "demands_resolved": "Enterprise demands resolved (to date)",
+    "demands_open": "Enterprise demands open or in progress",
+    "rd_investment": "R&D investment of chain enterprises (100M CNY)",
+    "science_award_firms": "Firms with the autonomous region's science and technology award",
+}
+
+
+def figures_en(table):
+    """The figures table with an English name per metric beside the code (``figure_en``, shown as
+    "figure" in English); a metric without one keeps its code."""
+    def name(code: str, zh: str) -> str:
+        year = re.match(r"(\d{4})年", zh or "")
+        return FIGURES_EN.get(code, code).format(year=year.group(1) if year else "")
+    table = table.copy()
+    table.insert(1, "figure_en", [name(c, z) for c, z in zip(table["metric"], table["指标"])])
+    return table
 
 
 def _coverage_help(values: dict) -> str:
@@ -41,7 +82,10 @@ def page() -> None:
         shown = f"{value:g}%" if key.endswith("_pct") else f"{value:g}"
         columns[i % 4].metric(tr(zh, en), shown, help=_coverage_help(values) if key == "party_org_coverage_pct" else None)
     st.subheader(tr("全部指标", "All figures"))
-    st.dataframe(localise(result.table), hide_index=True, width="stretch")
+    figures = figures_en(result.table)
+    if english():      # the words, not the metric codes (nor the Chinese names)
+        figures = figures.drop(columns=["metric", "指标"])
+    st.dataframe(localise(figures), hide_index=True, width="stretch")
     alliances = registry.get("alliances").run(store).table
     pipeline = registry.get("pipeline").run(store).table
     if alliances.empty:

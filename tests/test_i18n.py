@@ -90,6 +90,19 @@ def test_tables_in_english_mode(embedded_app, monkeypatch, name, query):
             assert not [v for v in values if CJK.search(v)], (name, column, sorted(values)[:10])
 
 
+def test_overview_figures_named_in_english(embedded_app, monkeypatch):
+    """The overview's "all figures" table names each figure in words in English (not its code), with
+    the year its Chinese name states; in Chinese its Chinese name."""
+    from app_pages.overview import FIGURES_EN
+    en = ok(open_page(monkeypatch, "overview", lang="en"))
+    figures = next(d.value for d in en.dataframe if "figure" in d.value.columns)
+    assert "metric" not in figures.columns and len(figures) == len(FIGURES_EN)
+    assert not [f for f in figures["figure"] if "_" in f or CJK.search(f) or "{" in f]
+    assert any(re.search(r"in \d{4}", f) for f in figures["figure"])
+    zh = ok(open_page(monkeypatch, "overview"))
+    assert any("指标" in d.value.columns and "figure_en" not in d.value.columns for d in zh.dataframe)
+
+
 # The Chinese sentence's connecting words (queries/leads.py describe, lead_scoring.TIES): none in English.
 CHINESE_GLUE = (" 供应 ", " 在园区", " 属于 ", "设有党组织", "及另外", "的子公司", "产学研合作", " 造 ")
 
