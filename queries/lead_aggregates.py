@@ -259,7 +259,9 @@ def segment_counts(reader) -> dict[str, int]:
     """In-zone firms of every chain segment, as the gaps count them."""
     from queries.segments import count_firms
     segments = sorted({r["id"] for r in reader.read(CHAIN_SEGMENTS)})
-    inside = count_firms(reader, segments)[0] if segments else {}
+    # Every segment's count (each store's own one-query form: on Neo4j 0.1 s at 100k firms, against
+    # 1.35 s for the same counts asked for the 423 chain segments by id), kept for the chain's ones.
+    inside = count_firms(reader, None)[0] if segments else {}
     return {s: inside.get(s, 0) for s in segments}
 
 

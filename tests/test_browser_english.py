@@ -169,6 +169,11 @@ def test_panorama_cards_are_clicked(browser, app_url):  # noqa: F811
         page.get_by_role("heading", name="光伏·多晶硅").wait_for()
         page.get_by_text("弱链：园区内1家企业").first.wait_for()
         assert "segment=seg_pv_2" in page.url
+        # The picture is drawn again with the chosen card framed: a click before that lands on the old one.
+        framed = page.locator(".vega-embed path[aria-roledescription='rect mark'][stroke='#1f6feb']")
+        framed.wait_for()
+        assert "光伏·多晶硅" in framed.get_attribute("aria-label")
+        page.wait_for_timeout(500)
         cards.first.click()                                   # the first card: a missing segment with a lead
         page.get_by_role("heading", name="光伏·工业硅").wait_for()
         page.get_by_text("缺链：园区内0家企业").first.wait_for()
