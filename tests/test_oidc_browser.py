@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import IN_CI, ROOT
-from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM, free_port
+from tests.test_browser import ARTIFACTS, CHROMIUM, browser, free_port  # noqa: F401 (browser: a fixture)
 
 playwright = pytest.importorskip("playwright.sync_api") if not IN_CI else __import__("playwright.sync_api").sync_api
 if not IN_CI:      # the provider and Authlib (st.login) are the `test` extra: `pip install -e '.[test]'`
@@ -115,15 +115,6 @@ def app(request, provider, tmp_path_factory):
     stop(proc)
     if backend == "neo4j":
         request.getfixturevalue("neo4j_session_store").clear()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
