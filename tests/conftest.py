@@ -57,6 +57,16 @@ def _clean_neo4j(request):
     return store
 
 
+@pytest.fixture(autouse=True)
+def _fresh_app_caches():
+    """Every test starts with the app's caches empty.  They are keyed by the store (its URI for Neo4j),
+    and tests load different data into the one Neo4j test server: a page would answer from an earlier
+    test's graph (the app itself empties them after every import)."""
+    import streamlit as st
+    st.cache_data.clear()
+    yield
+
+
 @pytest.fixture(params=["embedded", "neo4j"])
 def store(request, tmp_path):
     """An empty store of each backend."""
