@@ -1,6 +1,8 @@
 """Streamlit AppTest: every page on both stores; page content, the console, language, a store that is down."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -22,6 +24,33 @@ def backend(request, tmp_path, monkeypatch):
     yield request.param
     from app_pages.common import _store
     _store.clear()
+
+
+@contextmanager
+def app_over(request, tmp_path, monkeypatch, folders: list):
+    """The app pointed at a store of ``request.param`` holding these loaded folders (not the bundled
+    data it would load into an empty store); the app's store handle dropped, Neo4j cleared, after."""
+    from app_pages.common import _store
+    from loaders.load import load_paths
+    monkeypatch.setenv("CHAINGRAPH_STORE", request.param)
+    monkeypatch.setenv("CHAINGRAPH_AUTOLOAD", "0")
+    if request.param == "embedded":
+        from graph.embedded import EmbeddedStore
+        monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
+        with EmbeddedStore(tmp_path / "data") as store:
+            load_paths(store, folders)
+        store = None
+    else:
+        neo4j_or_skip()
+        store = request.getfixturevalue("neo4j_session_store")
+        store.clear()
+        load_paths(store, folders)
+    try:
+        yield
+    finally:
+        _store.clear()
+        if store is not None:
+            store.clear()
 
 
 def open_page(monkeypatch, name: str, **query) -> AppTest:

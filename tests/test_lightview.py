@@ -13,7 +13,8 @@ import pytest
 
 from app_pages import drawing, lightview
 from queries.registry import Subgraph
-from tests.conftest import ROOT, neo4j_or_skip
+from tests.conftest import ROOT
+from tests.test_app import app_over
 
 XSS = "</script><script>alert(1)</script>"
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -165,26 +166,9 @@ def test_cache_folder_is_gitignored_and_served_statically():
 @pytest.fixture(params=["embedded", "neo4j"])
 def big_zone(request, tmp_path, monkeypatch):
     """A loaded zone with more than THRESHOLD nodes around alliance a0, on each store."""
-    from loaders.load import load_paths
     victim = xss_zone(tmp_path / "zone")
-    monkeypatch.setenv("CHAINGRAPH_STORE", request.param)
-    if request.param == "embedded":
-        from graph.embedded import EmbeddedStore
-        monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
-        store = EmbeddedStore(tmp_path / "data")
-        load_paths(store, [tmp_path / "zone"])
-        store.close()
-    else:
-        neo4j_or_skip()
-        store = request.getfixturevalue("neo4j_session_store")
-        store.clear()
-        load_paths(store, [tmp_path / "zone"])
-    monkeypatch.setenv("CHAINGRAPH_AUTOLOAD", "0")
-    yield victim
-    from app_pages.common import _store
-    _store.clear()
-    if request.param == "neo4j":
-        store.clear()
+    with app_over(request, tmp_path, monkeypatch, [tmp_path / "zone"]):
+        yield victim
 
 
 def test_explore_offers_the_light_view_for_a_big_view(big_zone, monkeypatch):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED, neo4j_or_skip
-from tests.test_app import backend, ok, open_page  # noqa: F401  (backend: a fixture)
+from tests.conftest import BUNDLED
+from tests.test_app import app_over, backend, ok, open_page  # noqa: F401  (backend: a fixture)
 
 # A few wind-power products around 株洲时代 (ent_zhuzhou, bundled: ent_s017 supplies it, it supplies
 # ext_s01), so a firm has recorded and inferred partners on both sides; and a second firm called 中车 (its 简称).
@@ -33,22 +33,8 @@ def write_products(folder: Path) -> Path:
 @pytest.fixture(params=["embedded", "neo4j"])
 def products_app(request, tmp_path, monkeypatch):
     """The app over the bundled dataset plus PRODUCTS, on each store."""
-    from loaders.load import load_paths
-    extra = write_products(tmp_path / "products")
-    monkeypatch.setenv("CHAINGRAPH_STORE", request.param)
-    if request.param == "embedded":
-        from graph.embedded import EmbeddedStore
-        monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "data"))
-        with EmbeddedStore(tmp_path / "data") as store:
-            load_paths(store, [BUNDLED, extra])
-    else:
-        neo4j_or_skip()
-        store = request.getfixturevalue("neo4j_session_store")
-        store.clear()
-        load_paths(store, [BUNDLED, extra])
-    yield request.param
-    from app_pages.common import _store
-    _store.clear()
+    with app_over(request, tmp_path, monkeypatch, [BUNDLED, write_products(tmp_path / "products")]):
+        yield request.param
 
 
 def test_a_firm_by_name_recorded_and_inferred_both_sides(products_app, monkeypatch):
