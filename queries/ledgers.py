@@ -96,7 +96,7 @@ RETURN i.id AS institute, i.name AS institute_name, e.id AS enterprise, e.name A
 # small Chain table, then the engine expands from those chains alone.
 CHAIN_FIRMS = """
 MATCH (e:Enterprise)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(c:Chain) WHERE c.id IN $chains AND e.in_zone = true
-RETURN DISTINCT c.id AS chain, e.id AS id, e.name AS name"""
+RETURN DISTINCT c.id AS chain, e.id AS id, e.name AS name ORDER BY chain, id"""
 
 
 @query("research", "科研与人才", "Institutes and talent stations per chain, who cooperates with whom, and in-zone "
@@ -120,7 +120,7 @@ def research(store: Store) -> QueryResult:
 PIPELINE = """
 MATCH (p:Project)-[:IN_SEGMENT]->(s:Segment)-[:PART_OF]->(c:Chain)
 RETURN DISTINCT p.id AS id, p.name AS name, p.status AS status, p.investment AS investment,
-       p.signed_year AS signed_year, p.landed_year AS landed_year, c.name AS chain"""
+       p.signed_year AS signed_year, p.landed_year AS landed_year, c.name AS chain ORDER BY id, chain"""
 REFERRALS = """
 MATCH (p:Project)-[:REFERRED_BY]->(e:Enterprise)
 RETURN e.id AS referrer, e.name AS referrer_name, count(p) AS projects, sum(p.investment) AS investment

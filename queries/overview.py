@@ -45,7 +45,8 @@ RETURN count(CASE WHEN '单独组建' IN forms THEN 1 END) AS own, count(e) AS w
 HONOURS = """
 MATCH (p:PartyOrg) WHERE p.honour IS NOT NULL AND p.honour_year >= $since
 RETURN p.honour AS honour, p.honour_level AS level, p.honour_year AS year, p.sector AS sector,
-       p.model_branch AS model, count(p) AS n"""
+       p.model_branch AS model, count(p) AS n
+ORDER BY year, honour, level, sector, model"""
 
 PROJECTS_SIGNED = """
 MATCH (p:Project) WHERE p.signed_year IS NOT NULL
@@ -56,13 +57,13 @@ MATCH (p:Project) WHERE p.landed_year IS NOT NULL
 RETURN p.landed_year AS year, count(p) AS n, sum(p.investment) AS investment ORDER BY year"""
 
 INSTITUTES = """
-MATCH (i:Institute) RETURN i.level AS level, i.kind AS kind, count(i) AS n"""
+MATCH (i:Institute) RETURN i.level AS level, i.kind AS kind, count(i) AS n ORDER BY level, kind"""
 
 STATIONS = """
-MATCH (t:TalentStation) RETURN t.kind AS kind, t.level AS level, count(t) AS n"""
+MATCH (t:TalentStation) RETURN t.kind AS kind, t.level AS level, count(t) AS n ORDER BY kind, level"""
 
 DEMANDS = """
-MATCH (d:Demand) RETURN d.status AS status, count(d) AS n"""
+MATCH (d:Demand) RETURN d.status AS status, count(d) AS n ORDER BY status"""
 
 HONOURED_FIRMS = """
 MATCH (e:Enterprise) WHERE e.in_zone = true AND $honour IN e.honours RETURN count(e) AS n"""
