@@ -18,9 +18,9 @@ What is kept, by the score's definition (queries/lead_scoring.py), for every tie
   PRODUCT_POINTS each: queries/products.product_ties), ``lead_score`` (the score of the recorded ties
   without the gap bonus, as a float: the order the ranking scans in), ``lead_gap_min`` (the fewest
   in-zone firms among its chain segments, by IN_SEGMENT or by a product it makes, NULL: none: the
-  gap bonus for any weak threshold); and, packed, what only the shown rows read: ``lead_figures`` (ties per kind, distinct in-zone partners,
-  of which in an alliance / with their own party organisation, product partners, and the exact
-  decimal sum of the supply points) and ``lead_shown`` (its PATHS_KEPT strongest ties in the
+  gap bonus for any weak threshold); and, packed, what only the shown rows read: ``lead_figures``
+  (ties per kind, distinct in-zone partners, of which in an alliance / with their own party
+  organisation, product partners, and the exact decimal sum of the supply points) and ``lead_shown`` (its PATHS_KEPT strongest ties in the
   explanation's order, then its first PATHS_KEPT product paths), so showing a lead reads no tie.
 """
 from __future__ import annotations
