@@ -17,8 +17,8 @@ What is kept, by the score's definition (queries/lead_scoring.py), for every tie
   ranking filters and orders on: ``lead_ties`` (recorded ties), ``lead_product_paths`` (inferred,
   PRODUCT_POINTS each: queries/products.product_ties), ``lead_score`` (the score of the recorded ties
   without the gap bonus, as a float: the order the ranking scans in), ``lead_gap_min`` (the fewest
-  in-zone firms among its chain segments, NULL: none: the gap bonus for any weak threshold); and,
-  packed, what only the shown rows read: ``lead_figures`` (ties per kind, distinct in-zone partners,
+  in-zone firms among its chain segments, by IN_SEGMENT or by a product it makes, NULL: none: the
+  gap bonus for any weak threshold); and, packed, what only the shown rows read: ``lead_figures`` (ties per kind, distinct in-zone partners,
   of which in an alliance / with their own party organisation, product partners, and the exact
   decimal sum of the supply points) and ``lead_shown`` (its PATHS_KEPT strongest ties in the
   explanation's order, then its first PATHS_KEPT product paths), so showing a lead reads no tie.
@@ -32,6 +32,7 @@ from typing import Any
 
 from graph.store import Touched
 
+from queries.products import has_includes, product_ties
 from queries.lead_scoring import (ALLIANCE_BONUS, GROUP_WEIGHT, OWN_ORG_FORM, PARTY_BONUS, RESEARCH_WEIGHT, TIES,
                                   UNKNOWN_WEIGHT, _points, exact)
 
@@ -156,9 +157,12 @@ PARTNERS = """
 MATCH {pattern}{hint} WHERE """ + WHERE_TIE + """{scope} WITH DISTINCT o, i
 RETURN o.id AS lead, count(i) AS n, sum(CASE WHEN i.lead_alliance THEN 1 ELSE 0 END) AS a,
        sum(CASE WHEN i.lead_party THEN 1 ELSE 0 END) AS b"""
-GAP_MIN = """
+# A lead's segments: IN_SEGMENT, and those that include a product it makes (queries/lead_scoring.firm_segments).
+GAP_MIN = ["""
 MATCH (o:Enterprise)-[:IN_SEGMENT]->(s:Segment){hint} WHERE o.in_zone = false AND s.lead_inside IS NOT NULL{scope}
-RETURN o.id AS lead, min(s.lead_inside) AS m"""
+RETURN o.id AS lead, min(s.lead_inside) AS m""", """
+MATCH (o:Enterprise)-[:MAKES]->(:Product)<-[:INCLUDES]-(s:Segment){hint} WHERE o.in_zone = false AND s.lead_inside IS NOT NULL{scope}
+RETURN o.id AS lead, min(s.lead_inside) AS m"""]
 STORED = "MATCH (o:Enterprise) WHERE o.lead_ties IS NOT NULL{scope} RETURN o.id AS id, " + \
     ", ".join(f"o.{p} AS {p}" for p in LEAD_PROPS)
 SCOPED = " AND o.id IN $scope"
@@ -233,7 +237,6 @@ def leads_of(reader, scope: set[str] | None = None) -> dict[str, dict]:
     for i, ties in strongest_ties(reader, leads_cypher, params, PATHS_KEPT).items():
         lead(i)["paths"] = [encode_path(t) for t in ties]
     # Product paths (queries/products.product_ties, inferred): a lead may have only these.
-    from queries.products import product_ties
     for i, ties in product_ties(reader).items():
         if scope is not None and i not in scope:
             continue
@@ -241,9 +244,11 @@ def leads_of(reader, scope: set[str] | None = None) -> dict[str, dict]:
         row["lead_product_paths"] = len(ties)
         row["product_partners"] = len({t["partner"] for t in ties})
         row["product_shown"] = [PRODUCT_MARK + encode_product_path(t) for t in ties[:PATHS_KEPT]]
-    for r in reader.read(GAP_MIN.format(scope=where, hint=hint), params):
-        if r["lead"] in leads:
-            leads[r["lead"]]["lead_gap_min"] = int(r["m"])
+    for cypher in GAP_MIN if has_includes(reader) else GAP_MIN[:1]:
+        for r in reader.read(cypher.format(scope=where, hint=hint), params):
+            if r["lead"] in leads:
+                known = leads[r["lead"]]["lead_gap_min"]
+                leads[r["lead"]]["lead_gap_min"] = int(r["m"]) if known is None else min(known, int(r["m"]))
     stored = {}
     for i, row in leads.items():
         exact_score = (row["supply_exact"] + GROUP_WEIGHT * row["group_ties"] + RESEARCH_WEIGHT * row["research_ties"] +
@@ -320,7 +325,9 @@ SCOPE_MAX = {"embedded": 500, "neo4j": 20_000}
 SCOPE_FIRMS = "MATCH (o:Enterprise) WHERE o.id IN $ids RETURN o.id AS id"
 SCOPE_TIED = ("MATCH (a:Enterprise)-[:SUPPLIES|SUBSIDIARY_OF]-(o:Enterprise) WHERE a.id IN $ids RETURN DISTINCT o.id AS id",
               "MATCH (a:Institute)-[:COOPERATES_WITH]->(o:Enterprise) WHERE a.id IN $ids RETURN DISTINCT o.id AS id")
-SCOPE_IN_SEGMENTS = "MATCH (o:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE s.id IN $ids RETURN DISTINCT o.id AS id"
+SCOPE_IN_SEGMENTS = ("MATCH (o:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE s.id IN $ids RETURN DISTINCT o.id AS id",
+                     "MATCH (o:Enterprise)-[:MAKES]->(:Product)<-[:INCLUDES]-(s:Segment) WHERE s.id IN $ids "
+                     "RETURN DISTINCT o.id AS id")
 SCOPE_PRODUCTS = ("MATCH (e:Enterprise)-[:MAKES]->(p:Product) WHERE e.id IN $ids RETURN DISTINCT p.id AS id",
                   "MATCH (p:Product) WHERE p.id IN $ids RETURN p.id AS id")
 SCOPE_NEXT_PRODUCTS = "MATCH (p:Product)-[:FEEDS]-(q:Product) WHERE p.id IN $ids RETURN DISTINCT q.id AS id"
@@ -338,7 +345,8 @@ def scope(reader, nodes: set[str], ends: set[str], segments: set[str], limit: in
     found = ids_of(reader, SCOPE_FIRMS, nodes | ends)
     for cypher in SCOPE_TIED:
         found |= ids_of(reader, cypher, nodes)
-    found |= ids_of(reader, SCOPE_IN_SEGMENTS, segments)
+    for cypher in SCOPE_IN_SEGMENTS:
+        found |= ids_of(reader, cypher, segments)
     products = ids_of(reader, SCOPE_PRODUCTS[0], nodes) | ids_of(reader, SCOPE_PRODUCTS[1], nodes | ends)
     if len(found) > limit or len(products) > limit:
         return None

@@ -19,10 +19,12 @@ from graph.store import Store
 from queries.lead_aggregates import (EPS, PATHS_KEPT, PRODUCT_MARK, decode_path, decode_product_path, strongest_ties,
                                      unpack_figures)
 from queries.lead_scoring import (ALLIANCE_BONUS, GAP_BONUS, GROUP_WEIGHT, MAX_GAP_BONUS, PARTY_BONUS, RESEARCH_WEIGHT,
-                                  TIES, LeadData, explain)
-from queries.products import PRODUCT_POINTS, has_products
+                                  TIES, LeadData, explain, segment_by_products)
+from queries.products import PRODUCT_POINTS, by_ids, has_includes, has_products
 
-START = {"all": "MATCH (o:Enterprise)", "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(o:Enterprise)"}
+# A segment's leads: from its IN_SEGMENT ties, or, when some are in it by what they make only, by id.
+START = {"all": "MATCH (o:Enterprise)", "segment": "MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(o:Enterprise)",
+         "ids": "UNWIND $ids AS x MATCH (o:Enterprise {id: x})"}
 GAP = (f"CASE WHEN o.lead_gap_min = 0 THEN {float(GAP_BONUS['缺'])} "
        f"WHEN o.lead_gap_min < $weak THEN {float(GAP_BONUS['弱'])} ELSE 0.0 END")
 # With product paths (inferred, PRODUCT_POINTS each) or recorded ties only.
@@ -51,6 +53,10 @@ RETURN o.id AS lead, o.name AS name, o.region AS region, o.lead_gap_min AS gap_m
 SEGMENTS = LEADS_ABOVE + """
 MATCH (o)-[:IN_SEGMENT]->(seg:Segment)
 RETURN o.id AS lead, seg.id AS segment, seg.name AS name, seg.lead_inside AS inside"""
+# The segments that include a product a lead makes (queries/products.product_segments), with the same columns.
+PRODUCT_SEGMENTS = """
+MATCH (o:Enterprise {id: $x})-[:MAKES]->(:Product)<-[:INCLUDES]-(seg:Segment)
+RETURN DISTINCT o.id AS lead, seg.id AS segment, seg.name AS name, seg.lead_inside AS inside"""
 
 def applies(kinds: list[str], chain: str, alliance: str) -> bool:
     """The default tie kinds (in their order: it orders the explanation), no chain or alliance filter."""
@@ -114,8 +120,10 @@ def top_leads(store: Store, *, segment: str, weak_threshold: int, min_score: flo
     """Rows as queries/lead_scoring.score makes them, with ``_paths`` (the strongest ties) filled in;
     with ``products``, ranked with their product paths too (queries/product_leads.add_kept_product_paths
     adds them to the rows)."""
-    start = "segment" if segment else "all"
-    params = {"weak": int(weak_threshold), **({"segment": segment} if segment else {})}
+    members = segment_by_products(store, segment) if segment else None
+    start = "ids" if members is not None else "segment" if segment else "all"
+    params = {"weak": int(weak_threshold), **({"segment": segment} if start == "segment" else {}),
+              **({"ids": members} if start == "ids" else {})}
     rows = _ranked(store, start, params, limit, min_score, products)
     data = LeadData()
     if not rows:
@@ -127,7 +135,10 @@ def top_leads(store: Store, *, segment: str, weak_threshold: int, min_score: flo
     bound = _bounded(store, start, products)
     if bound:    # every lead at or above the cut: its stored score is at most a gap bonus below it
         params = {**params, "low": cut - MAX_GAP_BONUS}
-    for r in store.read(_text(SEGMENTS, start, products, bound), {**params, "floor": cut}):
+    placed = store.read(_text(SEGMENTS, start, products, bound), {**params, "floor": cut})
+    if has_includes(store):
+        placed += by_ids(store, PRODUCT_SEGMENTS, ids)
+    for r in placed:
         if r["lead"] in ids:
             data.segments_of[r["lead"]].add(r["segment"])
             if r["inside"] is not None:          # a segment of a chain

@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from graph.store import Store
+from queries.products import product_segments, segment_outside_makers
 from queries.segments import count_firms
 
 # tie kind -> [(relationship type, whether the lead is its source, sentence with the lead first)]
@@ -65,6 +66,8 @@ UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(s:Segment) RETURN 
 SEGMENT_FIRM_SEGMENTS = """
 MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(e:Enterprise)-[:IN_SEGMENT]->(s:Segment) WHERE e.in_zone = false
 RETURN e.id AS id, s.id AS segment"""
+SEGMENT_OUTSIDE_FIRMS = """
+MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(e:Enterprise) WHERE e.in_zone = false RETURN e.id AS id"""
 FIRM_CHAINS = """
 UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(c:Chain) RETURN e.id AS id, c.id AS chain"""
 SEGMENT_CHAINS = """
@@ -111,7 +114,8 @@ class LeadData:
 def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segments: bool = False,
                segment: str = "") -> LeadData:
     """Everything exact scoring needs for these leads; ``partner_segments`` also reads the partners'
-    segments (only the chain filter needs them); ``segment``: every lead is in it (see LEADS)."""
+    segments (only the chain filter needs them); ``segment``: every lead is in it by IN_SEGMENT (see
+    LEADS; segment_by_products says when some are in it by what they make only)."""
     data = LeadData()
     ties: dict[str, list[tuple]] = defaultdict(list)
     ids = sorted(set(ids))
@@ -151,9 +155,10 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
     data.ties = dict(ties)
     firms = sorted({t["partner"] for ts in ties.values() for t in ts if t["kind"] != "research"})
     data.names = {r["id"]: r for r in store.read(ENTERPRISE_INFO, {"ids": sorted(data.ties)})}
-    firm_segments = (store.read(SEGMENT_FIRM_SEGMENTS, params) if segment and not partner_segments else
-                     store.read(FIRM_SEGMENTS, {"ids": sorted(set(data.ties) | (set(firms) if partner_segments else set()))}))
-    for r in firm_segments:
+    placed = sorted(set(data.ties) | (set(firms) if partner_segments else set()))
+    rows = (store.read(SEGMENT_FIRM_SEGMENTS, params) + product_segments(store, placed)
+            if segment and not partner_segments else firm_segments(store, placed))
+    for r in rows:
         if r["id"] in data.ties or partner_segments:
             data.segments_of[r["id"]].add(r["segment"])
     if segment:   # Neo4j does not match one relationship twice in a pattern: the anchor comes back on LadybugDB only
@@ -171,6 +176,22 @@ def read_leads(store: Store, ids: list[str], kinds: list[str], *, partner_segmen
     own = sorted({s for lead in data.ties for s in data.segments_of[lead] if s in data.segment_names})
     data.inside = count_firms(store, own)[0] if own else {}
     return data
+
+
+def firm_segments(store: Store, firms: list[str]) -> list[dict]:
+    """(id, segment) rows of these firms' segments: IN_SEGMENT, and the segments that include a
+    product a firm makes (README: a firm's place in a chain follows from what it makes too)."""
+    return (store.read(FIRM_SEGMENTS, {"ids": firms}) + product_segments(store, firms)) if firms else []
+
+
+def segment_by_products(store: Store, segment: str) -> list[str] | None:
+    """The out-of-zone firms of ``segment`` when some are in it only by what they make (a start from
+    the segment's IN_SEGMENT ties would miss them); None when IN_SEGMENT finds them all."""
+    makers = segment_outside_makers(store, segment)
+    if not makers:
+        return None
+    members = {r["id"] for r in store.read(SEGMENT_OUTSIDE_FIRMS, {"segment": segment})}
+    return sorted(makers | members) if makers - members else None
 
 
 def read_partners(store: Store, data: LeadData, partners: list[str]) -> None:

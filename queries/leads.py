@@ -18,7 +18,7 @@ import pandas as pd
 
 from graph.store import Store
 from queries.lead_scoring import (MAX_GAP_BONUS, MAX_PARTNER_BONUS, TIES, LeadData, check_kinds, passes,
-                                  read_leads, read_partners, score, strongest)
+                                  read_leads, read_partners, score, segment_by_products, strongest)
 from queries import lead_ranking
 from queries.registry import QueryResult, Subgraph, query
 from queries.segments import count_firms
@@ -42,16 +42,21 @@ RETURN o.id AS lead, bound ORDER BY bound DESC, lead LIMIT $n"""
 MAX_RESEARCH_LEADS = 1_000_000   # a bound on the result, far above any zone's research ties
 
 # Candidate leads for the chain and alliance filters (the exact filter is applied after scoring).
-# A firm is in a chain through one of its segments, or placed on the chain itself
-# (Enterprise-[:IN_SEGMENT]->Chain, which the model allows): one query for each way.
+# A firm is in a chain through one of its segments (IN_SEGMENT, or making a product a segment
+# INCLUDES), or placed on the chain itself (Enterprise-[:IN_SEGMENT]->Chain, which the model
+# allows): one query for each way.
 CHAIN_OWN = ["""
 MATCH (:Chain {id: $chain})<-[:PART_OF]-(:Segment)<-[:IN_SEGMENT]-(o:Enterprise) WHERE o.in_zone = false
 RETURN DISTINCT o.id AS id""", """
-MATCH (:Chain {id: $chain})<-[:IN_SEGMENT]-(o:Enterprise) WHERE o.in_zone = false RETURN DISTINCT o.id AS id"""]
+MATCH (:Chain {id: $chain})<-[:IN_SEGMENT]-(o:Enterprise) WHERE o.in_zone = false RETURN DISTINCT o.id AS id""", """
+MATCH (:Chain {id: $chain})<-[:PART_OF]-(:Segment)-[:INCLUDES]->(:Product)<-[:MAKES]-(o:Enterprise)
+WHERE o.in_zone = false RETURN DISTINCT o.id AS id"""]
 CHAIN_PARTNER = ["""
 MATCH (:Chain {{id: $chain}})<-[:PART_OF]-(:Segment)<-[:IN_SEGMENT]-(i:Enterprise)-[r:{rels}]-(o:Enterprise)
 WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id""", """
 MATCH (:Chain {{id: $chain}})<-[:IN_SEGMENT]-(i:Enterprise)-[r:{rels}]-(o:Enterprise)
+WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id""", """
+MATCH (:Chain {{id: $chain}})<-[:PART_OF]-(:Segment)-[:INCLUDES]->(:Product)<-[:MAKES]-(i:Enterprise)-[r:{rels}]-(o:Enterprise)
 WHERE i.in_zone = true AND o.in_zone = false RETURN DISTINCT o.id AS id"""]
 ALLIANCE_PARTNER = """
 MATCH (:Alliance {{id: $alliance}})<-[:MEMBER_OF]-(i)-[r:{rels}]-(o:Enterprise)
@@ -118,6 +123,8 @@ def top_leads(store: Store, *, chain: str = "", segment: str = "", alliance: str
     """The exact top ``limit`` leads (score ≥ min_score), best first, with what describes them."""
     kinds = check_kinds(tie_types)
     ids = _candidates(store, kinds, chain, alliance)
+    if ids is None and segment:
+        ids = segment_by_products(store, segment)
     start = "ids" if ids is not None else "segment" if segment else "all"
     params = {"per_tie": MAX_PARTNER_BONUS, **({"ids": ids} if start == "ids" else {}),
               **({"segment": segment} if start == "segment" else {})}
@@ -263,10 +270,14 @@ def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_thresh
     counts = LeadData(inside=count_firms(store, [segment])[0])
     if counts.status(segment, weak_threshold) == counts.status(segment, weak_threshold, extra):
         return []
-    ids = sorted({r["id"] for part, rels in (("firm", "SUPPLIES|SUBSIDIARY_OF"), ("research", "COOPERATES_WITH"))
-                  for r in store.read(SEGMENT_LEADS.format(pattern=TIE_PATTERN[part].format(rels=rels)),
-                                      {"segment": segment, "cap": MAX_SEGMENT_LEADS})})
-    data = read_leads(store, ids, kinds, segment=segment)
+    by_products = segment_by_products(store, segment)
+    if by_products is not None:     # read_leads keeps the ones with ties
+        ids = by_products
+    else:
+        ids = sorted({r["id"] for part, rels in (("firm", "SUPPLIES|SUBSIDIARY_OF"), ("research", "COOPERATES_WITH"))
+                      for r in store.read(SEGMENT_LEADS.format(pattern=TIE_PATTERN[part].format(rels=rels)),
+                                          {"segment": segment, "cap": MAX_SEGMENT_LEADS})})
+    data = read_leads(store, ids, kinds, segment="" if by_products is not None else segment)
     before = sorted((score(lead, data, weak_threshold) for lead in data.ties), key=lambda r: (-r["_exact"], r["lead"]))
     out = []
     for row in before:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from graph.store import Store
-from queries.lead_scoring import (ENTERPRISE_INFO, FIRM_SEGMENTS, GAP_BONUS, SEGMENT_CHAINS, LeadData, explain,
-                                  read_leads, read_partners, score, strongest)
+from queries.lead_scoring import (ENTERPRISE_INFO, GAP_BONUS, SEGMENT_CHAINS, SEGMENT_OUTSIDE_FIRMS, LeadData, explain,
+                                  firm_segments, read_leads, read_partners, score, segment_by_products,
+                                  strongest)
 from queries.products import (PRODUCT_NAMES, PRODUCT_POINTS, chain_products, has_products, names_of,
                               product_sentence, product_sentence_en, product_ties)
 from queries.registry import Subgraph
@@ -27,7 +28,7 @@ UNWIND $ids AS x MATCH (e:Enterprise {id: x})-[:IN_SEGMENT]->(c:Chain) RETURN e.
 def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[LeadData, dict[str, dict]]:
     """Rows for leads with product paths only: their segments and gap bonus, as score() computes them."""
     data = LeadData()
-    for r in store.read(FIRM_SEGMENTS, {"ids": leads}) if leads else []:
+    for r in firm_segments(store, leads):
         data.segments_of[r["id"]].add(r["segment"])
     segments = sorted({s for lead in leads for s in data.segments_of[lead]})
     for r in store.read(SEGMENT_CHAINS, {"ids": segments}) if segments else []:
@@ -81,7 +82,7 @@ def add_product_leads(store: Store, rows: list[dict], recorded_kinds: list[str],
         by_product = {lead for lead, ts in ties.items()
                       if any(t["product"] in wanted or t["partner_product"] in wanted for t in ts)}
         data0 = LeadData()
-        for r in store.read(FIRM_SEGMENTS, {"ids": sorted(ties)}):
+        for r in firm_segments(store, sorted(ties)):
             data0.segments_of[r["id"]].add(r["segment"])
         segs = sorted({s for ss in data0.segments_of.values() for s in ss})
         for r in store.read(SEGMENT_CHAINS, {"ids": segs}) if segs else []:
@@ -124,12 +125,12 @@ def _exact(row: dict) -> Decimal:
     return row["_exact"] if "_exact" in row else Decimal(repr(float(row["score"])))
 
 
-SEGMENT_FIRMS = """
-MATCH (:Segment {id: $segment})<-[:IN_SEGMENT]-(e:Enterprise) WHERE e.in_zone = false RETURN e.id AS id"""
-
-
 def _segment_leads(store: Store, segment: str, leads: list[str]) -> set[str]:
-    return {r["id"] for r in store.read(SEGMENT_FIRMS, {"segment": segment})} & set(leads)
+    """These leads that are in ``segment``: by IN_SEGMENT or by what they make."""
+    members = segment_by_products(store, segment)
+    if members is None:
+        members = [r["id"] for r in store.read(SEGMENT_OUTSIDE_FIRMS, {"segment": segment})]
+    return set(members) & set(leads)
 
 
 def add_kept_product_paths(store: Store, rows: list[dict], max_paths: int) -> list[dict]:

@@ -83,6 +83,29 @@ def has_products(store: Store) -> bool:
     return bool(store.read(HAS_MAKES))
 
 
+def has_includes(store: Store) -> bool:
+    """Whether any segment includes a product: only then is a firm in a segment by what it makes."""
+    return bool(store.read(HAS_INCLUDES))
+
+
+# A firm is in a segment when it makes a product the segment INCLUDES, as well as by IN_SEGMENT.
+PRODUCT_SEGMENTS_OF = """
+MATCH (e:Enterprise {id: $x})-[:MAKES]->(:Product)<-[:INCLUDES]-(s:Segment) RETURN DISTINCT e.id AS id, s.id AS segment"""
+SEGMENT_OUTSIDE_MAKERS = """
+MATCH (:Segment {id: $segment})-[:INCLUDES]->(:Product)<-[:MAKES]-(e:Enterprise) WHERE e.in_zone = false
+RETURN DISTINCT e.id AS id"""
+
+
+def product_segments(store: Store, firms) -> list[dict]:
+    """(id, segment) rows: the segments that include a product one of these firms makes."""
+    return by_ids(store, PRODUCT_SEGMENTS_OF, firms) if firms and has_includes(store) else []
+
+
+def segment_outside_makers(store: Store, segment: str) -> set[str]:
+    """The out-of-zone firms that make a product ``segment`` includes."""
+    return {r["id"] for r in store.read(SEGMENT_OUTSIDE_MAKERS, {"segment": segment})} if has_includes(store) else set()
+
+
 def names_of(store: Store, label_query: str, ids) -> dict[str, dict]:
     ids = sorted(set(ids))
     return {r["id"]: r for r in store.read(label_query, {"ids": ids})} if ids else {}
@@ -372,7 +395,7 @@ MATCH (s:Segment)<-[:IN_SEGMENT]-(e:Enterprise) WHERE s.id IN $ids RETURN s.id A
 def firms_by_included(store: Store, ids: list[str] | None) -> dict[str, dict[str, bool]]:
     """Firms in a segment because they make one of its INCLUDES products and have no IN_SEGMENT to it:
     {segment: {firm: in_zone}}.  Empty (one LIMIT 1 query) when no segment includes a product."""
-    if not store.read(HAS_INCLUDES):
+    if not has_includes(store):
         return {}
     found: dict[str, dict[str, bool]] = defaultdict(dict)
     rows = store.read(ALL_FIRMS_BY_INCLUDED) if ids is None else store.read(FIRMS_BY_INCLUDED, {"ids": ids})

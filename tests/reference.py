@@ -81,16 +81,18 @@ def own_party_org(g):
     return {b for a, b, _ in edges(g, "BASED_IN") if g.nodes[a].get("form") == "单独组建"}
 
 
+def firm_segments(g, firm):
+    """README: a firm's segments: IN_SEGMENT, and the segments that include a product it makes."""
+    made = {b for _, b, d in g.out_edges(firm, data=True) if d["type"] == "MAKES"}
+    return ({b for _, b, d in g.out_edges(firm, data=True) if d["type"] == "IN_SEGMENT" and g.nodes[b]["label"] == "Segment"} |
+            {a for a, b, _ in edges(g, "INCLUDES") if b in made and g.nodes[a]["label"] == "Segment"})
+
+
 def chains_of(g, node):
     """README: a firm is in a chain through one of its segments, or placed on the chain itself."""
-    out = set()
-    for _, target, d in g.out_edges(node, data=True):
-        if d["type"] != "IN_SEGMENT":
-            continue
-        if g.nodes[target]["label"] == "Chain":
-            out.add(target)
-        else:
-            out |= {c for _, c, e in g.out_edges(target, data=True) if e["type"] == "PART_OF"}
+    out = {b for _, b, d in g.out_edges(node, data=True) if d["type"] == "IN_SEGMENT" and g.nodes[b]["label"] == "Chain"}
+    for segment in firm_segments(g, node):
+        out |= {c for _, c, e in g.out_edges(segment, data=True) if e["type"] == "PART_OF"}
     return out
 
 
@@ -175,13 +177,10 @@ def leads(g, threshold=2, extra=None, segment=None, chain=None, exact=False, gap
             ties[b].append(("research", a, 1.0))
     alliance_members = {a for a, b, _ in edges(g, "MEMBER_OF")}
     with_party = own_party_org(g)
-    seg_of = defaultdict(set)
-    for a, b, _ in edges(g, "IN_SEGMENT"):
-        if g.nodes[b]["label"] == "Segment":
-            seg_of[a].add(b)
     scores = {}
     for lead, lt in ties.items():
-        if segment and segment not in seg_of[lead]:
+        segments = firm_segments(g, lead)
+        if segment and segment not in segments:
             continue
         partners = {p for _, p, _ in lt}
         if chain and not any(chain in chains_of(g, f) for f in {lead} | partners):
@@ -190,7 +189,7 @@ def leads(g, threshold=2, extra=None, segment=None, chain=None, exact=False, gap
         for kind, partner, weight in lt:
             score += ((1 + (Decimal(str(weight)) if weight is not None else Decimal("0.5"))) if kind == "supply"
                       else 2 if kind == "group" else 1)
-        statuses = {status(g, s, threshold, extra) for s in seg_of[lead] if g.nodes[s]["label"] == "Segment"
+        statuses = {status(g, s, threshold, extra) for s in segments if g.nodes[s]["label"] == "Segment"
                     and any(e["type"] == "PART_OF" for _, _, e in g.out_edges(s, data=True))}
         gap = "缺" if "缺" in statuses else "弱" if "弱" in statuses else ""
         score += {"缺": 3, "弱": 2, "": 0}[gap]

@@ -479,7 +479,8 @@ def test_a_firm_is_in_the_segment_that_includes_what_it_makes(store, tmp_path):
     assert sorted(from_product["id"]) == ["e1", "e2"]
     assert set(from_product["path"]) == {"汽车 的上游材料 铝材；甲铝业 造 铝材", "汽车 的上游材料 铝材；乙材料 造 铝材"}
     leads = run(store, "leads").extra["rows"]
-    assert [(r["lead"], r["score"], r["ties"]) for r in leads] == [("o1", 1.0, 2)]
+    # o1: two product paths (0.5 each), and in the missing segment s2 by what it makes (+3).
+    assert [(r["lead"], r["score"], r["ties"], r["gap"]) for r in leads] == [("o1", 4.0, 2, "缺")]
 
 
 # --- the app on real data ------------------------------------------------------------------------------
