@@ -4,7 +4,7 @@ import os
 import streamlit as st
 
 from app_pages import auth
-from app_pages.chrome_zh import chinese_chrome
+from app_pages.chrome_zh import button_names, chinese_chrome
 from app_pages.common import language_from_link, store_trouble, tr
 from app_pages.nav import build_pages
 from graph.store import StoreError
@@ -14,6 +14,7 @@ st.set_page_config(page_title=tr("ChainGraph 产业链图谱", "ChainGraph indus
 chinese_chrome()
 navigation = st.navigation(build_pages(os.environ.get("CHAINGRAPH_DEFAULT_PAGE", "overview")))
 auth.sidebar()
+button_names()
 if not auth.require("viewer"):         # CHAINGRAPH_ANONYMOUS=none: nothing is shown before a login
     st.stop()
 try:

@@ -1,14 +1,50 @@
 """Streamlit's own words in Chinese: its file uploader says "Upload" and "50MB per file" in English
 whatever the app's language, and offers no option to change them, so in Chinese mode the English
 spans are hidden (display:none, so they are not in the page's text either) and the Chinese is drawn
-in their place with CSS."""
+in their place with CSS.  The password field's eye button names itself "Show password" / "Hide
+password" (aria-label, which screen readers read): an attribute CSS cannot change, so a small script
+renames it (and gives it the same words as hover text) whenever Streamlit draws or flips it."""
 from __future__ import annotations
 
+import json
+
 import streamlit as st
+
+# Streamlit's English button names (aria-label) -> Chinese.
+BUTTON_NAMES_ZH = {"Show password": "显示密码", "Hide password": "隐藏密码"}
+# Renames the buttons now and whenever Streamlit adds one or changes its name; the language is
+# window.chaingraphLang, set by each run, so a switch back to English renames them back.  One
+# observer per browser tab, however often the script runs.
+_RENAME_BUTTONS = """<script>
+(() => {
+  window.chaingraphLang = %(lang)s;
+  if (window.chaingraphButtonNames) { window.chaingraphButtonNames(); return; }
+  const zh = %(names)s, en = Object.fromEntries(Object.entries(zh).map(([e, z]) => [z, e]));
+  const rename = () => document.querySelectorAll("button[aria-label]").forEach(b => {
+    const name = b.getAttribute("aria-label");
+    if (!(name in zh) && !(name in en)) return;
+    const wanted = window.chaingraphLang === "en" ? (en[name] || name) : (zh[name] || name);
+    if (name !== wanted) b.setAttribute("aria-label", wanted);
+    if (b.getAttribute("title") !== wanted) b.setAttribute("title", wanted);
+  });
+  window.chaingraphButtonNames = rename;
+  new MutationObserver(rename).observe(document.body, {childList: true, subtree: true, attributes: true,
+                                                       attributeFilter: ["aria-label"]});
+  rename();
+})();
+</script>"""
 
 
 def _chinese() -> bool:
     return st.session_state.get("lang") != "en"
+
+
+def button_names() -> None:
+    """Streamlit's named buttons (the password field's eye) in the user's language (app-wide, once
+    per run; at the sidebar's bottom, below the login form, where an empty element moves nothing)."""
+    lang = "zh" if _chinese() else "en"
+    st.sidebar.html(_RENAME_BUTTONS % {"lang": json.dumps(lang), "names": json.dumps(BUTTON_NAMES_ZH, ensure_ascii=False)},
+                    unsafe_allow_javascript=True)
 
 
 def chinese_chrome() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from graph import open_store
+from graph import open_store, schema
 from graph.store import Store, StoreError, redact
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "ordos_hightech"
@@ -113,12 +113,11 @@ COLUMNS_ZH = {
 DIRECTION_ZH = {"out": "出", "in": "入", "up": "上游", "down": "下游", "both": "双向"}
 BASIS_ZH = {"recorded": "记录", "inferred": "推断"}
 KIND_ZH = {"segment": "环节", "product": "产品"}     # what a panorama/gaps row is (a chain given as products)
-# The schema's Chinese vocabularies (graph/schema.py) and the analyses' status codes, in English.
+# The analyses' status codes in English; columns holding the schema's vocabularies (graph/schema.py
+# VOCABULARY_EN: stages, firm kinds, statuses, categories, levels) are shown by their English names.
 STATUS_EN = {"缺": "missing", "弱": "weak", "强": "strong"}
-STAGE_EN = {"上游": "upstream", "中游": "midstream", "下游": "downstream"}
-DEMAND_STATUS_EN = {"待办": "to do", "办理中": "in progress", "已解决": "resolved"}
-PROJECT_STATUS_EN = {"签约": "signed", "落地": "landed", "在建": "under construction", "投产": "in production"}
-VALUES_EN = {"status": {**STATUS_EN, **DEMAND_STATUS_EN, **PROJECT_STATUS_EN}, "gap": STATUS_EN, "stage": STAGE_EN}
+VALUES_EN = {"status": STATUS_EN, "gap": STATUS_EN}
+VOCABULARY_COLUMNS = ("status", "stage", "kind", "category", "level", "form", "org_type", "sector", "role")
 
 
 def multiselect(label: str, options, **kwargs):
@@ -188,6 +187,9 @@ def _english(frame):
     for column, names in VALUES_EN.items():
         if column in frame.columns:
             frame[column] = frame[column].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+    for column in VOCABULARY_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].map(schema.english_value)
     return frame.rename(columns={c: c.replace("_", " ") for c in frame.columns if isinstance(c, str)})
 
 

@@ -56,7 +56,8 @@ def page() -> None:
                  query_params={"id": me["id"]})
     details = cached_query("node", id=me["id"]).table
     with st.expander(tr("基本信息", "Details"), expanded=False):
-        shown = details.assign(value=details["value"].map(lambda v: str(yes_no(v))))
+        value = "value_en" if st.session_state.get("lang") == "en" else "value"      # 链主 → chain leader
+        shown = details.assign(value=details[value].map(lambda v: str(yes_no(v))))
         st.dataframe(shown[["中文名" if st.session_state.get("lang") != "en" else "property", "value"]]
                      .rename(columns={"中文名": "属性", "value": tr("值", "value"), "property": "property"}),
                      hide_index=True, width="stretch")

@@ -5,7 +5,8 @@ import re
 
 import streamlit as st
 
-from app_pages.common import DEMAND_STATUS_EN, english, get_store, localise, tr
+from graph import schema
+from app_pages.common import english, get_store, localise, tr
 from queries import registry
 
 CARDS = [("chain_enterprises", "链上企业", "Chain enterprises"),
@@ -115,5 +116,5 @@ def page() -> None:
         status, count = tr("状态", "status"), tr("诉求数", "demands")
         demands = result.extra["demands"]
         if english():   # the schema's statuses (待办/办理中/已解决) are words of the interface, not data
-            demands = demands.assign(status=demands["status"].map(lambda v: DEMAND_STATUS_EN.get(v, v)))
+            demands = demands.assign(status=demands["status"].map(schema.english_value))
         st.bar_chart(demands.rename(columns={"status": status, "n": count}), x=status, y=count)

@@ -18,7 +18,6 @@ from app_pages.common import (cached_query, english, get_store, int_param, label
                               why_empty)
 from app_pages.firm import firm_link
 from queries.paths import MAX_DEPTH
-from queries.products import RELATION_EN, RELATION_ZH
 from queries.registry import Subgraph
 from queries.resolve import ID_LABELS, candidates
 
@@ -119,24 +118,10 @@ def _not_shown(result) -> None:
                   f"{more} more not shown (at most {extra['cap']} per direction, {extra['total']} in all)."))
 
 
-# The inferred sentence's joining words (queries/products.py explain_path), each between spaces, in English.
-PATH_WORDS_EN = [(f" {RELATION_ZH[side]} ", f" {RELATION_EN[side]} ") for side in ("up", "down")] + \
-    [(" 造 ", " makes "), (" 包含 ", " includes "), ("；", "; ")]
-
-
-def path_in_english(path: str) -> str:
-    """"比亚迪 造 汽车；汽车 的上游材料 铝材" → "比亚迪 makes 汽车; 汽车 has upstream material 铝材" (names unchanged)."""
-    for zh, en in PATH_WORDS_EN:
-        path = path.replace(zh, en)
-    return path
-
-
 def _answers(result) -> None:
     table = result.table.copy()
-    if english():
-        table["path"] = table["path"].map(path_in_english)
     nodes = result.graph.nodes if result.graph else {}
-    columns = ["direction", "name", "distance", "in_zone", "basis", "path"]
+    columns = ["direction", "name", "distance", "in_zone", "basis", "path", "path_en"]   # localise keeps one
     if table["in_zone"].isna().all():        # segments and products: no zone
         columns.remove("in_zone")
     shown = localise(table[columns].copy())
@@ -154,7 +139,7 @@ def _answers(result) -> None:
         st.caption(tr("选中一行查看完整路径。", "Select a row to read its whole path."))
         return
     row = table.iloc[picked[0]]
-    st.markdown(f"**{md(row['name'])}**：{md(row['path'])}")
+    st.markdown(f"**{md(row['name'])}**{tr('：', ': ')}{md(row['path_en' if english() else 'path'])}")
     if firms[picked[0]]:
         st.page_link(nav.PAGES["firm"], label=tr("企业画像 →", "Firm profile →"), query_params={"id": row["id"]})
     st.page_link(nav.PAGES["updown"], label=tr("以它为起点查看上下游 →", "Its own upstream & downstream →"),

@@ -41,7 +41,8 @@ def _props_table(props) -> list[str]:
     rows = ["| property | 中文 | other accepted headers | type | required | allowed / range |",
             "|---|---|---|---|---|---|"]
     for p in props:
-        bounds = "/".join(p.allowed) if p.allowed else ""
+        # each allowed word with the English name English mode shows (schema.VOCABULARY_EN)
+        bounds = " / ".join(f"{w} ({schema.VOCABULARY_EN[w]})" for w in p.allowed) if p.allowed else ""
         if p.minimum is not None or p.maximum is not None:
             bounds = f"{p.minimum:g} … {p.maximum:g}"
         if p.derived_from:

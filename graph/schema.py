@@ -75,12 +75,43 @@ SAMPLE = Prop("sample", "bool", zh="示例",
 SOURCE = Prop("source", zh="来源")
 COMMON = (ID, NAME, SAMPLE, SOURCE)
 
-STAGES = ("上游", "中游", "下游")
-ENTERPRISE_KINDS = ("链主", "龙头", "专精特新", "高新技术企业", "科技型中小企业", "一般", "上市公司")
-PROJECT_STATUSES = ("签约", "落地", "在建", "投产")
-DEMAND_STATUSES = ("待办", "办理中", "已解决")
-DEMAND_CATEGORIES = ("用工", "融资", "审批", "土地", "能耗", "子女入学", "政务服务", "物流", "人才", "其他")
-LEVELS = ("国家级", "自治区级", "市级", "园区级")
+# The model's fixed vocabularies (a property's ``allowed`` values), each word with its English name:
+# the data keeps the Chinese; English mode shows the English (english_value).  Declared here only.
+STAGES_EN = {"上游": "upstream", "中游": "midstream", "下游": "downstream"}
+ENTERPRISE_KINDS_EN = {"链主": "chain leader", "龙头": "leading firm", "专精特新": "specialised SME",
+                       "高新技术企业": "high-tech enterprise", "科技型中小企业": "tech SME", "一般": "ordinary",
+                       "上市公司": "listed company"}
+PROJECT_STATUSES_EN = {"签约": "signed", "落地": "landed", "在建": "under construction", "投产": "in production"}
+DEMAND_STATUSES_EN = {"待办": "to do", "办理中": "in progress", "已解决": "resolved"}
+DEMAND_CATEGORIES_EN = {"用工": "staffing", "融资": "financing", "审批": "approvals", "土地": "land",
+                        "能耗": "energy quota", "子女入学": "school places", "政务服务": "government services",
+                        "物流": "logistics", "人才": "talent", "其他": "other"}
+LEVELS_EN = {"国家级": "national", "自治区级": "autonomous region", "市级": "city", "园区级": "park"}
+ORG_TYPES_EN = {"党委": "party committee", "党总支": "general party branch", "党支部": "party branch",
+                "联合党支部": "joint party branch", "功能型党支部": "functional party branch"}
+ORG_FORMS_EN = {"单独组建": "own organisation", "联合组建": "joint organisation"}
+SECTORS_EN = {"机关": "government body", "非公企业": "private enterprise", "国有企业": "state-owned enterprise",
+              "事业单位": "public institution", "科研院所": "research academy"}
+INSTITUTE_KINDS_EN = {"科研机构": "research institute", "高校": "university", "科创平台": "innovation platform",
+                      "孵化基地": "incubator", "新型研发机构": "new R&D institute", "重点实验室": "key laboratory",
+                      "工程技术研究中心": "engineering research centre"}
+STATION_KINDS_EN = {"院士专家工作站": "academician workstation", "博士创新实践基地": "doctoral innovation base",
+                    "科普示范基地": "science outreach base", "博士后科研工作站": "postdoctoral workstation"}
+MEMBER_ROLES_EN = {"牵头单位": "lead member", "成员单位": "member"}
+STAGES, ENTERPRISE_KINDS = tuple(STAGES_EN), tuple(ENTERPRISE_KINDS_EN)
+PROJECT_STATUSES, DEMAND_STATUSES = tuple(PROJECT_STATUSES_EN), tuple(DEMAND_STATUSES_EN)
+DEMAND_CATEGORIES, LEVELS = tuple(DEMAND_CATEGORIES_EN), tuple(LEVELS_EN)
+VOCABULARY_EN = {**STAGES_EN, **ENTERPRISE_KINDS_EN, **PROJECT_STATUSES_EN, **DEMAND_STATUSES_EN,
+                 **DEMAND_CATEGORIES_EN, **LEVELS_EN, **ORG_TYPES_EN, **ORG_FORMS_EN, **SECTORS_EN,
+                 **INSTITUTE_KINDS_EN, **STATION_KINDS_EN, **MEMBER_ROLES_EN}
+
+
+def english_value(value):
+    """A vocabulary word's English name (each item of a list); anything else (names, free text,
+    numbers) as it is."""
+    if isinstance(value, list):
+        return [english_value(v) for v in value]
+    return VOCABULARY_EN.get(value, value) if isinstance(value, str) else value
 
 NODE_LABELS: tuple[NodeLabel, ...] = (
     NodeLabel("Alliance", "产业链党建联合体", COMMON + (
@@ -116,9 +147,9 @@ NODE_LABELS: tuple[NodeLabel, ...] = (
         Prop("description", zh="说明"),
     )),
     NodeLabel("PartyOrg", "党组织", COMMON + (
-        Prop("org_type", allowed=("党委", "党总支", "党支部", "联合党支部", "功能型党支部"), zh="组织类型"),
-        Prop("form", allowed=("单独组建", "联合组建"), zh="组建方式"),
-        Prop("sector", allowed=("机关", "非公企业", "国有企业", "事业单位", "科研院所"), zh="领域"),
+        Prop("org_type", allowed=tuple(ORG_TYPES_EN), zh="组织类型"),
+        Prop("form", allowed=tuple(ORG_FORMS_EN), zh="组建方式"),
+        Prop("sector", allowed=tuple(SECTORS_EN), zh="领域"),
         Prop("members", "int", minimum=0, maximum=1_000_000, zh="党员人数"),
         Prop("honour", zh="荣誉称号"),
         Prop("honour_level", allowed=LEVELS, zh="荣誉级别"),
@@ -126,15 +157,13 @@ NODE_LABELS: tuple[NodeLabel, ...] = (
         Prop("model_branch", "bool", zh="模范支部示范点"),
     )),
     NodeLabel("Institute", "科研机构/平台", COMMON + (
-        Prop("kind", allowed=("科研机构", "高校", "科创平台", "孵化基地", "新型研发机构", "重点实验室",
-                              "工程技术研究中心"), zh="类型"),
+        Prop("kind", allowed=tuple(INSTITUTE_KINDS_EN), zh="类型"),
         Prop("level", allowed=LEVELS, zh="级别"),
         Prop("in_zone", "bool", zh="是否园区内"),
         Prop("description", zh="说明"),
     )),
     NodeLabel("TalentStation", "人才站点", COMMON + (
-        Prop("kind", required=True, allowed=("院士专家工作站", "博士创新实践基地", "科普示范基地",
-                                             "博士后科研工作站"), zh="类型"),
+        Prop("kind", required=True, allowed=tuple(STATION_KINDS_EN), zh="类型"),
         Prop("level", allowed=LEVELS, zh="级别"),
         Prop("established_year", "int", minimum=1949, maximum=2100, zh="建成年份"),
     )),
@@ -162,7 +191,7 @@ NODE_LABELS: tuple[NodeLabel, ...] = (
 
 REL_TYPES: tuple[RelType, ...] = (
     RelType("MEMBER_OF", "成员", (("Enterprise", "Alliance"), ("Institute", "Alliance")),
-            (Prop("role", allowed=("牵头单位", "成员单位"), zh="角色"),)),
+            (Prop("role", allowed=tuple(MEMBER_ROLES_EN), zh="角色"),)),
     RelType("COVERS", "覆盖", (("Alliance", "Chain"),)),
     RelType("PART_OF", "属于", (("Segment", "Chain"), ("Chain", "Chain"))),
     RelType("FEEDS", "供给(上游→下游)", (("Segment", "Segment"), ("Product", "Product"))),

@@ -108,8 +108,11 @@ def node(store: Store, id: str) -> QueryResult:
     label = schema.LABELS[found[id]]
     cols = ", ".join(f"n.{schema._quote(p.name)} AS {schema._quote(p.name)}" for p in label.props)
     row = store.read(f"MATCH (n:{label.name} {{id: $id}}) RETURN {cols}", {"id": id})[0]
-    table = pd.DataFrame([{"property": p.name, "中文名": p.zh, "value": row[p.name]} for p in label.props
-                          if row[p.name] is not None], columns=["property", "中文名", "value"], dtype=object)
+    # value_en: a vocabulary word (链主, 中游 …) by its English name; data (names, numbers) as it is
+    table = pd.DataFrame([{"property": p.name, "中文名": p.zh, "value": row[p.name],
+                           "value_en": schema.english_value(row[p.name]) if p.allowed else row[p.name]}
+                          for p in label.props if row[p.name] is not None],
+                         columns=["property", "中文名", "value", "value_en"], dtype=object)
     return QueryResult(table, extra={"label": label.name})
 
 

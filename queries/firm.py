@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from graph.schema import english_value
 from graph.store import Store
 from queries.lead_scoring import check_kinds, read_leads, score
 from queries.registry import QueryResult, Subgraph, query
@@ -71,6 +72,9 @@ LISTS = {
     "demand": ("MATCH (n:Demand)-[:RAISED_BY]->(e:Enterprise {id: $id}) "
                "RETURN n.id AS id, n.name AS name, n.category AS a, n.status AS b"),
 }
+# Sections whose ``a`` is a vocabulary word (stage, institute kind, party form, project status, demand
+# category); a demand's ``b`` is its status.  (A party organisation's honour, ``b``, is free text.)
+VOCABULARY_A = {"segment", "research", "party", "project_invested", "project_referred", "demand"}
 LABEL_OF = {"product": "Product", "segment": "Segment", "chain": "Chain", "research": "Institute",
             "party": "PartyOrg", "alliance": "Alliance", "project_invested": "Project",
             "project_referred": "Project", "demand": "Demand"}
@@ -95,9 +99,13 @@ def resolve_firm(store: Store, given: str) -> str:
 
 
 def _detail(section: str, r: dict, firm: str) -> tuple[str, str]:
+    """(Chinese, English) detail of a row; the schema's vocabulary words (a stage, a kind, a status,
+    a category, a party organisation's form) in English in the English one; names as the data has them."""
     a, b = r.get("a"), r.get("b")
+    a_en = english_value(a) if section in VOCABULARY_A else a
+    b_en = english_value(b) if section == "demand" else b
     if section == "segment":
-        return f"{b or ''}·{a or ''}".strip("·"), f"{b or ''} · {a or ''}".strip(" ·")
+        return f"{b or ''}·{a or ''}".strip("·"), f"{b or ''} · {a_en or ''}".strip(" ·")
     if section in ("supplier", "customer"):
         weight = f"，权重 {b:g}" if isinstance(b, (int, float)) else ""
         return f"产品 {a or '未注明'}{weight}", f"product {a or 'not stated'}" + (f", weight {b:g}" if weight else "")
@@ -109,9 +117,9 @@ def _detail(section: str, r: dict, firm: str) -> tuple[str, str]:
                 f"{firm} makes {b}; {b} feeds {a}; {r['name']} makes {a}")
     if section in ("project_invested", "project_referred"):
         money = f"，{b:g} 亿元" if isinstance(b, (int, float)) else ""
-        return f"{a or ''}{money}", f"{a or ''}" + (f", {b:g} 100M yuan" if money else "")
+        return f"{a or ''}{money}", f"{a_en or ''}" + (f", {b:g} 100M yuan" if money else "")
     parts = [str(x) for x in (a, b) if x not in (None, "")]
-    return "，".join(parts), ", ".join(parts)
+    return "，".join(parts), ", ".join(str(x) for x in (a_en, b_en) if x not in (None, ""))
 
 
 def _leads_through(store: Store, firm: str, weak_threshold: int, cap: int) -> tuple[list[dict], int]:

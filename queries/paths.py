@@ -184,9 +184,10 @@ def updown(store: Store, id: str, direction: str, depth: int, cap: int) -> Query
             while path[-1] not in starts:
                 path.append(reached[path[-1]][1])
             path = path if side == "up" else path[::-1]     # always upstream → downstream
+            names = " → ".join(name(p) for p in path)       # names only: the same in both languages
             rows.append({"direction": side, "id": node, "name": name(node), "distance": distance,
-                         "in_zone": info.get(node, {}).get("in_zone"), "path": " → ".join(name(p) for p in path),
-                         "basis": "recorded"})
+                         "in_zone": info.get(node, {}).get("in_zone"), "path": names, "basis": "recorded",
+                         "path_en": names})
             for a, b in zip(path, path[1:]):
                 graph.add_node(a, walk_label, name(a))
                 graph.add_node(b, walk_label, name(b))
@@ -197,7 +198,7 @@ def updown(store: Store, id: str, direction: str, depth: int, cap: int) -> Query
     inferred_cut = add_inferred_updown(store, id, label, name(id) if label != "Product" else None, sides, depth,
                                        cap, rows, graph)
     truncated |= inferred_cut
-    table = pd.DataFrame(rows, columns=["direction", "id", "name", "distance", "in_zone", "path", "basis"])
+    table = pd.DataFrame(rows, columns=["direction", "id", "name", "distance", "in_zone", "path", "basis", "path_en"])
     table = table.sort_values(["direction", "basis", "distance", "id"],
                               key=lambda c: c.map({"recorded": 0, "inferred": 1}) if c.name == "basis" else c
                               ).reset_index(drop=True)

@@ -70,8 +70,12 @@ def by_ids(store: Store, cypher: str, ids, **params) -> list[dict]:
         return [r for x in ids for r in store.read(cypher, {"x": x, **params})]
     return store.read("UNWIND $ids AS x " + cypher.replace("$x", "x"), {"ids": ids, **params})
 
-RELATION_ZH = {"up": "的上游材料", "down": "的下游产品"}
-RELATION_EN = {"up": "has upstream material", "down": "has downstream product"}
+# A product path's words, per language: what a firm does to a product, how two products are tied, the joint.
+PATH_WORDS = {
+    "zh": {"Enterprise": "造", "Segment": "包含", "up": "的上游材料", "down": "的下游产品", "joint": "；"},
+    "en": {"Enterprise": "makes", "Segment": "includes", "up": "has upstream material",
+           "down": "has downstream product", "joint": "; "},
+}
 
 
 def has_products(store: Store) -> bool:
@@ -167,12 +171,14 @@ def inferred_updown(store: Store, node_id: str, label: str, side: str, depth: in
 
 
 def explain_path(start_name: str, start_label: str, products: list[str], firm_name: str, side: str,
-                 pname) -> str:
-    """"比亚迪 造 汽车；汽车 的上游材料 铝材；云铝股份 造 铝材"."""
-    head = {"Enterprise": [f"{start_name} 造 {pname(products[0])}"],
-            "Segment": [f"{start_name} 包含 {pname(products[0])}"]}.get(start_label, [])   # a product starts the path itself
-    parts = head + [f"{pname(a)} {RELATION_ZH[side]} {pname(b)}" for a, b in zip(products, products[1:])]
-    return "；".join(parts + [f"{firm_name} 造 {pname(products[-1])}"])
+                 pname, lang: str = "zh") -> str:
+    """"比亚迪 造 汽车；汽车 的上游材料 铝材；云铝股份 造 铝材" (``lang="en"``: "比亚迪 makes 汽车; 汽车 has
+    upstream material 铝材; 云铝股份 makes 铝材"; names as the data has them)."""
+    words = PATH_WORDS[lang]
+    head = [f"{start_name} {words[start_label]} {pname(products[0])}"] if start_label in ("Enterprise", "Segment") \
+        else []                                              # a product starts the path itself
+    parts = head + [f"{pname(a)} {words[side]} {pname(b)}" for a, b in zip(products, products[1:])]
+    return words["joint"].join(parts + [f"{firm_name} {words['Enterprise']} {pname(products[-1])}"])
 
 
 # --- leads through products --------------------------------------------------------------------------
@@ -423,7 +429,8 @@ def add_inferred_updown(store: Store, node_id: str, label: str, start_name: str 
             firm_name = firm.get("name") or r["firm"]
             rows.append({"direction": side, "id": r["firm"], "name": firm_name, "distance": r["distance"],
                          "in_zone": firm.get("in_zone"), "basis": "inferred",
-                         "path": explain_path(start, label, r["products"], firm_name, side, pname)})
+                         "path": explain_path(start, label, r["products"], firm_name, side, pname),
+                         "path_en": explain_path(start, label, r["products"], firm_name, side, pname, "en")})
             chain = r["products"]
             if label != "Product":
                 graph.add_node(chain[0], "Product", pname(chain[0]))

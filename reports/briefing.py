@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from graph.schema import english_value
 from graph.store import Store
 from queries import registry
 from queries.chain_lists import chain_firms, chain_open_demands, chain_projects
@@ -73,6 +74,11 @@ def build(store: Store, chain: str, *, lang: str = "zh", weak_threshold: int = 2
     return b
 
 
+def _word(lang: str, value) -> str:
+    """A vocabulary word (a firm's kind, a status, a category) in the briefing's language (链主 → chain leader)."""
+    return (value if lang == "zh" else english_value(value)) or ""
+
+
 def _firms(store: Store, chain: str, lang: str, pano: Panorama) -> Section:
     if pano.by_products:     # a chain given as products: its in-zone makers, with the products they make
         made: dict[str, list[str]] = {}
@@ -82,7 +88,7 @@ def _firms(store: Store, chain: str, lang: str, pano: Panorama) -> Section:
         firms = [{"id": n, "name": n, "kind": None, "segments": "、".join(p)} for n, p in sorted(made.items())]
     else:
         firms = chain_firms(store, chain)
-    rows = [[f["name"] or f["id"], f["kind"] or "", f["segments"]] for f in firms[:MAX_FIRMS]]
+    rows = [[f["name"] or f["id"], _word(lang, f["kind"]), f["segments"]] for f in firms[:MAX_FIRMS]]
     rest = len(firms) - len(rows)
     return Section(_t(lang, "重点企业清单（园区内，链主/龙头在前）", "Key firms in the zone (chain leaders first)"),
                    [_t(lang, "企业", "Firm"), _t(lang, "类型", "Kind"), _t(lang, "环节", "Segments")], rows,
@@ -113,7 +119,7 @@ def _leads(store: Store, chain: str, lang: str, weak_threshold: int, top: int) -
 
 
 def _projects(store: Store, chain: str, lang: str) -> Section:
-    rows = [[p["name"], p["status"] or "", f"{p['investment']:g}" if p["investment"] is not None else "",
+    rows = [[p["name"], _word(lang, p["status"]), f"{p['investment']:g}" if p["investment"] is not None else "",
              str(p["signed_year"] or ""), p["segment_name"]] for p in chain_projects(store, chain)]
     return Section(_t(lang, "项目清单", "Projects"),
                    [_t(lang, "项目", "Project"), _t(lang, "状态", "Status"), _t(lang, "投资（亿元）", "Investment (100M yuan)"),
@@ -122,7 +128,7 @@ def _projects(store: Store, chain: str, lang: str) -> Section:
 
 
 def _demands(store: Store, chain: str, lang: str) -> Section:
-    rows = [[d["name"], d["category"] or "", d["status"] or "", d["firm"]] for d in chain_open_demands(store, chain)]
+    rows = [[d["name"], _word(lang, d["category"]), _word(lang, d["status"]), d["firm"]] for d in chain_open_demands(store, chain)]
     return Section(_t(lang, "未解决诉求", "Open demands"),
                    [_t(lang, "诉求", "Demand"), _t(lang, "类别", "Category"), _t(lang, "状态", "Status"),
                     _t(lang, "提出企业", "Raised by")], rows,

@@ -12,6 +12,7 @@ import io
 import math
 from dataclasses import dataclass, field
 
+from graph import schema
 from graph.store import Store
 from queries import registry
 from queries.chain_lists import KEY_KINDS, firms_by_segment
@@ -20,7 +21,7 @@ from reports.fonts import use_cjk
 STATUS_COLOURS = {"缺": "#e74c3c", "弱": "#f1c40f", "强": "#27ae60"}
 STATUS_WORDS = {"zh": {"缺": "缺链", "弱": "弱链", "强": "强链"},
                 "en": {"缺": "missing", "弱": "weak", "强": "strong"}}
-STAGES = {"zh": ("上游", "中游", "下游"), "en": ("Upstream", "Midstream", "Downstream")}
+STAGES = {"zh": schema.STAGES, "en": tuple(schema.STAGES_EN[s].capitalize() for s in schema.STAGES)}
 STAGE_COLUMN = {"上游": 0, "中游": 1, "下游": 2, "upstream": 0, "midstream": 1, "downstream": 2}
 FIRMS_PER_CARD = 10
 MIN_FONT, MAX_FONT = 7.0, 11.0     # points; 7 pt at 100 dpi is the smallest that stays legible
@@ -182,7 +183,7 @@ def draw(p: Panorama, lang: str = "zh", width: int = 1440, height: int = 900, dp
         x -= text_width(word, 10) + 4
         ax.add_patch(Rectangle((x - 14, 23), 14, 14, color=STATUS_COLOURS[status]))
         x -= 26
-    star = "★ 链主/龙头" if lang == "zh" else "★ chain leader / leading firm"
+    star = "★ 链主/龙头" if lang == "zh" else f"★ {schema.ENTERPRISE_KINDS_EN['链主']} / {schema.ENTERPRISE_KINDS_EN['龙头']}"
     ax.text(x, 30, star, fontsize=10, va="center", ha="right")
 
     top, bottom, margin, band_gap, header = 60, height - 12, 16, 36, 30

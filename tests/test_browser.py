@@ -55,7 +55,7 @@ def login(page, url: str, role: str) -> None:
     name, password = USERS[role]
     page.goto(url)
     page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(password)
+    page.get_by_role("textbox", name="密码", exact=True).fill(password)   # not the eye: 显示密码
     page.get_by_role("button", name="登录").click()
     page.get_by_text(f"已登录：{name}").first.wait_for()
 
@@ -332,3 +332,28 @@ def test_chinese_mode_shows_no_english(page, app_url):
         "el => getComputedStyle(el, '::after').content")
     assert "单个文件上限 0.01 MB" in shown                     # the app's real limit (CHAINGRAPH_MAX_UPLOAD_MB)
     page.screenshot(path=str(ARTIFACTS / "import-zh.png"), full_page=True)
+
+
+def test_the_password_fields_eye_speaks_the_users_language(page, app_url):
+    """Streamlit names the password field's eye button "Show password" / "Hide password" (aria-label,
+    what a screen reader says) whatever the language: app_pages/chrome_zh.py renames it, and gives it
+    the same words as hover text, in Chinese mode; in English mode, and after switching back, English."""
+    def eye():
+        return page.locator("[data-testid=stSidebar] button[aria-pressed]").first
+
+    page.goto(app_url + "/")
+    page.get_by_role("textbox", name="密码", exact=True).wait_for()
+    page.get_by_role("button", name="显示密码").wait_for()
+    assert (eye().get_attribute("aria-label"), eye().get_attribute("title")) == ("显示密码", "显示密码")
+    eye().click()                                              # Streamlit flips its own name: renamed again
+    page.get_by_role("button", name="隐藏密码").wait_for()
+    assert eye().get_attribute("title") == "隐藏密码"
+    assert page.get_by_role("button", name=re.compile("(Show|Hide) password")).count() == 0
+    page.goto(app_url + "/settings?lang=en")
+    page.get_by_role("button", name="Show password").wait_for()
+    assert eye().get_attribute("title") == "Show password"
+    page.get_by_text("中文", exact=True).click()               # back to Chinese in the same tab
+    page.get_by_role("button", name="显示密码").wait_for()
+    page.get_by_text("English", exact=True).click()            # and to English again: the Chinese name undone
+    page.get_by_role("button", name="Show password").wait_for()
+    assert page.get_by_role("button", name=re.compile("[显隐].密码")).count() == 0
