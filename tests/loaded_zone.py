@@ -49,6 +49,14 @@ class Zone:
         return result.stdout
 
 
+def write_folder(path: Path, files: dict[str, str]) -> Path:
+    """A folder of native files: {file name: its text}."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (path / name).write_text(text, encoding="utf-8")
+    return path
+
+
 def load_zone(request, tmp_path_factory, folder: Path):
     if request.param == "embedded":
         data_dir = tmp_path_factory.mktemp(f"exact-{folder.name}")

@@ -352,8 +352,10 @@ def test_the_password_fields_eye_speaks_the_users_language(page, app_url):
     page.goto(app_url + "/settings?lang=en")
     page.get_by_role("button", name="Show password").wait_for()
     assert eye().get_attribute("title") == "Show password"
-    page.get_by_text("中文", exact=True).click()               # back to Chinese in the same tab
+    # The language radio by its name in the language shown: while Streamlit redraws the page the
+    # previous language's radio can still be there for a moment.
+    page.get_by_role("radiogroup", name="Language / 语言").get_by_text("中文", exact=True).click()   # back to Chinese
     page.get_by_role("button", name="显示密码").wait_for()
-    page.get_by_text("English", exact=True).click()            # and to English again: the Chinese name undone
+    page.get_by_role("radiogroup", name="语言 / Language").get_by_text("English", exact=True).click()   # English again
     page.get_by_role("button", name="Show password").wait_for()
     assert page.get_by_role("button", name=re.compile("[显隐].密码")).count() == 0

@@ -16,7 +16,7 @@ from wcwidth import wcswidth
 
 from queries import registry
 from tests import reference as ref
-from tests.loaded_zone import load_zone
+from tests.loaded_zone import load_zone, write_folder
 from tests.conftest import BUNDLED, ROOT
 
 LONG = "内蒙古鄂尔多斯市示例新能源材料科技有限公司"
@@ -46,10 +46,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    path = tmp_path_factory.mktemp("exact-files")
-    for name, text in FILES.items():
-        (path / name).write_text(text, encoding="utf-8")
-    return path
+    return write_folder(tmp_path_factory.mktemp("exact-files"), FILES)
 
 
 @pytest.fixture(scope="module", params=["embedded", "neo4j"])

@@ -12,7 +12,7 @@ from loaders.load import load_paths
 from queries import lead_aggregates, lead_ranking
 from queries.lead_aggregates import check
 from tests import reference as ref
-from tests.loaded_zone import load_zone
+from tests.loaded_zone import load_zone, write_folder
 
 RECORDED = ["supply", "group", "research"]
 FILES = {
@@ -35,10 +35,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    path = tmp_path_factory.mktemp("product-segments")
-    for name, text in FILES.items():
-        (path / name).write_text(text, encoding="utf-8")
-    return path
+    return write_folder(tmp_path_factory.mktemp("product-segments"), FILES)
 
 
 @pytest.fixture(scope="module", params=["embedded", "neo4j"])
@@ -118,19 +115,12 @@ def test_small_writes_rescore_the_firms_in_a_segment_by_what_they_make(store, fo
     monkeypatch.setattr(lead_aggregates, "scope", lambda *a: scopes.append(real_scope(*a)) or scopes[-1])
     files = dict(FILES)
     for step, (added, rescored) in enumerate(STEPS):
-        part = tmp_path / f"step{step}"
-        part.mkdir()
-        for name, rows in added.items():
-            (part / name).write_text(FILES[name].split("\n")[0] + "\n" + rows, encoding="utf-8")
-            files[name] += rows
-        load_paths(store, [part])
+        header = {name: FILES[name].split("\n")[0] + "\n" for name in added}
+        load_paths(store, [write_folder(tmp_path / f"step{step}", {n: header[n] + rows for n, rows in added.items()})])
+        files.update({name: files[name] + rows for name, rows in added.items()})
         assert scopes and scopes[-1] is not None and rescored <= scopes[-1], step
         assert check(store) == [], step
-        whole = tmp_path / f"whole{step}"
-        whole.mkdir()
-        for name, text in files.items():
-            (whole / name).write_text(text, encoding="utf-8")
-        expected = ref.leads(ref.read_graph(whole), gaps=True)
+        expected = ref.leads(ref.read_graph(write_folder(tmp_path / f"whole{step}", files)), gaps=True)
         result = registry.get("leads").run(store, tie_types=RECORDED, limit=100)
         assert dict(zip(result.table["lead"], zip(result.table["score"], result.table["gap"]))) == expected, step
     assert expected["m4"] == (1.4 + 2, "弱") and expected["m1"] == (1.2 + 2, "弱")
