@@ -14,10 +14,9 @@ from decimal import Decimal
 
 from graph.store import Store
 from queries.lead_scoring import (ENTERPRISE_INFO, GAP_BONUS, SEGMENT_CHAINS, SEGMENT_OUTSIDE_FIRMS, LeadData, explain,
-                                  firm_segments, read_leads, read_partners, score, segment_by_products,
-                                  strongest)
+                                  firm_segments, read_leads, read_partners, score, strongest)
 from queries.products import (PRODUCT_NAMES, PRODUCT_POINTS, chain_products, has_products, names_of,
-                              product_sentence, product_sentence_en, product_ties)
+                              product_sentence, product_sentence_en, product_ties, segment_outside_makers)
 from queries.registry import Subgraph
 from queries.segments import count_firms
 
@@ -127,10 +126,8 @@ def _exact(row: dict) -> Decimal:
 
 def _segment_leads(store: Store, segment: str, leads: list[str]) -> set[str]:
     """These leads that are in ``segment``: by IN_SEGMENT or by what they make."""
-    members = segment_by_products(store, segment)
-    if members is None:
-        members = [r["id"] for r in store.read(SEGMENT_OUTSIDE_FIRMS, {"segment": segment})]
-    return set(members) & set(leads)
+    members = {r["id"] for r in store.read(SEGMENT_OUTSIDE_FIRMS, {"segment": segment})}
+    return (members | segment_outside_makers(store, segment)) & set(leads)
 
 
 def add_kept_product_paths(store: Store, rows: list[dict], max_paths: int) -> list[dict]:

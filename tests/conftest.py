@@ -80,6 +80,13 @@ def store(request, tmp_path):
         s.clear()
 
 
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def zone(request, tmp_path_factory, folder):
+    """The test module's ``folder`` of native files loaded into each backend (tests/loaded_zone.py)."""
+    from tests.loaded_zone import load_zone      # it imports this module
+    yield load_zone(request, tmp_path_factory, folder)
+
+
 @pytest.fixture(params=["embedded", "neo4j"])
 def bundled_store(request, tmp_path_factory):
     """A store of each backend holding the bundled 鄂尔多斯高新区 dataset."""

@@ -49,11 +49,6 @@ def folder(tmp_path_factory):
     return write_folder(tmp_path_factory.mktemp("exact-files"), FILES)
 
 
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
-def zone(request, tmp_path_factory, folder):
-    yield load_zone(request, tmp_path_factory, folder)
-
-
 @pytest.fixture(params=["embedded", "neo4j"])    # per test: the Neo4j server holds one graph at a time
 def bundled(request, tmp_path_factory):
     yield load_zone(request, tmp_path_factory, BUNDLED)

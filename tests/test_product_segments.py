@@ -12,7 +12,7 @@ from loaders.load import load_paths
 from queries import lead_aggregates, lead_ranking
 from queries.lead_aggregates import check
 from tests import reference as ref
-from tests.loaded_zone import load_zone, write_folder
+from tests.loaded_zone import write_folder
 
 RECORDED = ["supply", "group", "research"]
 FILES = {
@@ -36,11 +36,6 @@ FILES = {
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     return write_folder(tmp_path_factory.mktemp("product-segments"), FILES)
-
-
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
-def zone(request, tmp_path_factory, folder):
-    yield load_zone(request, tmp_path_factory, folder)
 
 
 def scores(result) -> dict:

@@ -21,7 +21,6 @@ from streamlit.testing.v1 import AppTest
 
 from loaders.export import export_rows
 from loaders.load import load_paths
-from tests.loaded_zone import load_zone
 from tests.conftest import ROOT
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -62,11 +61,6 @@ def folder(tmp_path_factory):
         with (path / name).open("w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerows(rows)
     return path
-
-
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
-def zone(request, tmp_path_factory, folder):
-    yield load_zone(request, tmp_path_factory, folder)
 
 
 def formula_free(cells) -> None:
