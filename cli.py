@@ -68,6 +68,8 @@ def emit_result(name: str, result, fmt: str) -> None:
         note = (f"另有 {total - len(rows)} 条未显示（每个方向最多 {cap} 条）/ {total - len(rows)} more not shown "
                 f"(cap {cap} per direction)" if total is not None else
                 f"已达上限（每个方向最多 {cap} 条），更多未显示 / cap {cap} per direction reached: more not shown")
+        if info.get("countable"):
+            note += " — 统计全部: --param count_all=true / to count them: --param count_all=true"
     if fmt == "json":
         click.echo(dumps({"analysis": name, "rows": rows, **sections, **info}))
         return

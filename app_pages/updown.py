@@ -104,10 +104,22 @@ def legend(graph: Subgraph) -> str:
     return "".join(parts)
 
 
-def _not_shown(result) -> None:
-    """When the cap cut a side: how many answers are left out (or that the product part was not counted)."""
+def _not_shown(result, count_key: str) -> None:
+    """When the cap cut a side: how many answers are left out, or a button that counts them (a walk over
+    everything within the depth: ten times the capped view on a hub), or that the product part is not
+    counted."""
     extra = result.extra
     if not extra.get("truncated"):
+        return
+    if extra.get("countable"):
+        left, right = st.columns([4, 1])
+        left.warning(tr(f"另有更多未显示（每个方向最多 {extra['cap']} 条）。",
+                        f"More not shown (at most {extra['cap']} per direction)."))
+        if right.button(tr("统计全部", "Count them all"), key="updown_count",
+                        help=tr("统计深度内的全部上下游数量（大型枢纽企业需要数秒）",
+                                "Count everything within the depth (a few seconds from a large hub)")):
+            st.session_state["updown_count_all"] = count_key
+            st.rerun()
         return
     if extra.get("total") is None:
         st.warning(tr(f"另有更多未显示（每个方向最多 {extra['cap']} 条；经产品推断的部分未计总数）。",
@@ -193,8 +205,10 @@ def page() -> None:
         return
     st.query_params.update({"id": start, "direction": direction, "depth": str(int(depth)), "cap": str(int(cap))})
     st.session_state["updown_written"] = start
+    view = f"{start}|{direction}|{int(depth)}|{int(cap)}"   # the count, once asked, holds for this view only
     try:
-        result = cached_query("updown", id=start, direction=direction, depth=int(depth), cap=int(cap))
+        result = cached_query("updown", id=start, direction=direction, depth=int(depth), cap=int(cap),
+                              count_all=st.session_state.get("updown_count_all") == view)
     except ValueError as exc:
         st.error(md(exc))
         return
@@ -203,7 +217,7 @@ def page() -> None:
     inferred = int((table["basis"] == "inferred").sum())
     st.caption(tr(f"上游 {counts['up']} 个，下游 {counts['down']} 个；其中经产品推断 {inferred} 个。",
                   f"{counts['up']} upstream, {counts['down']} downstream; {inferred} of them inferred through products."))
-    _not_shown(result)
+    _not_shown(result, view)
     why_empty(result)
     if table.empty:
         return

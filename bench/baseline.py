@@ -126,7 +126,7 @@ def count_by(m: Model, label: str, *fields):
 
 ANALYSES = {
     "overview": overview, "panorama": panorama, "gaps": gaps, "leads": leads, "gap_leads": gap_leads,
-    "updown": updown, "search": search, "neighbourhood": neighbourhood, "alliances": alliances,
+    "updown": updown, "updown_count": updown, "search": search, "neighbourhood": neighbourhood, "alliances": alliances,
     "research": lambda m, p: count_by(m, "Institute", "kind"),
     "pipeline": lambda m, p: count_by(m, "Project", "status"),
     "demands": lambda m, p: count_by(m, "Demand", "category", "status"),

@@ -83,7 +83,9 @@ def markdown(results: dict) -> str:
              "Re-run: `python -m bench` (all scales) or `python -m bench --quick` (10k). Every figure below comes "
              "from one run; compare ratios, not times across runs (these machines are noisy).", "",
              f"Neo4j is the Community 5.26 test server of `ci/neo4j/` on loopback (default settings, "
-             f"{m.get('neo4j_heap') or '2g'} heap: `NEO4J_HEAP` of `ci/neo4j/start.sh`). Before its timed raw write "
+             f"{m.get('neo4j_heap') or '2g'} heap: `NEO4J_HEAP` of `ci/neo4j/start.sh`; page cache "
+             f"{m.get('neo4j_pagecache') or 'not recorded (8 MiB before 2026-12-05 evening)'}: "
+             "`NEO4J_PAGECACHE_MIB`). Before its timed raw write "
              f"Neo4j is warmed up by one untimed write: of the same rows up to {WARMUP_FULL_MAX:,} enterprises, of a "
              f"{WARMUP_SAMPLE:,}-enterprise sample above (a second full write at 1M would add many minutes; the "
              "server is warm from the smaller scales by then).",

@@ -9,9 +9,11 @@ from graph.store import Store
 from queries.dialect import Dialect
 from queries.registry import QueryResult, Subgraph, query
 
+# Every label in one query (UNION ALL, a LIMIT per label): one round trip instead of one per label,
+# which on Neo4j was most of the search (10 labels × 3-4 ms).  The label names come from the schema.
 SEARCH = """
 MATCH (n:{label}) WHERE lower(n.name) CONTAINS $q OR lower(n.id) = $q
-RETURN n.id AS id, n.name AS name LIMIT $cap"""
+RETURN n.id AS id, n.name AS name, '{label}' AS label LIMIT $cap"""
 SEARCHABLE = [n.name for n in schema.NODE_LABELS]
 
 
@@ -20,15 +22,15 @@ SEARCHABLE = [n.name for n in schema.NODE_LABELS]
 def search(store: Store, q: str, labels: list, limit: int) -> QueryResult:
     text = str(q).strip().lower()
     limit = max(1, min(int(limit), 500))
-    wanted = [schema.check_label(label).name for label in labels] or SEARCHABLE
+    wanted = list(dict.fromkeys(schema.check_label(label).name for label in labels)) or SEARCHABLE
     rows = []
     if text:
-        for label in wanted:
-            for r in store.read(SEARCH.format(label=label), {"q": text, "cap": limit * 5}):
-                name = (r["name"] or "").lower()
-                rank = 0 if name == text or r["id"].lower() == text else 1 if name.startswith(text) else 2
-                rows.append({"id": r["id"], "name": r["name"], "label": label,
-                             "label_zh": schema.LABELS[label].zh, "match": rank})
+        union = " UNION ALL ".join(SEARCH.format(label=label) for label in wanted)
+        for r in store.read(union, {"q": text, "cap": limit * 5}):
+            name = (r["name"] or "").lower()
+            rank = 0 if name == text or r["id"].lower() == text else 1 if name.startswith(text) else 2
+            rows.append({"id": r["id"], "name": r["name"], "label": r["label"],
+                         "label_zh": schema.LABELS[r["label"]].zh, "match": rank})
     rows.sort(key=lambda r: (r["match"], len(r["name"] or ""), r["name"] or "", r["id"]))
     return QueryResult(pd.DataFrame(rows[:limit], columns=["id", "name", "label", "label_zh", "match"]))
 

@@ -36,13 +36,15 @@ def _cases(store) -> list[tuple[str, dict]]:
     cases = [("overview", {}), ("gaps", {}), ("gaps", {"chains": [chain]}), ("panorama", {"chain": chain}),
              ("alliances", {}), ("pipeline", {}), ("research", {}), ("demands", {}),
              ("neighbourhood", {"ids": [hub]}), ("search", {"q": "能源"}), ("node", {"id": hub})]
-    # cap=1 cuts the walk, so the reachable count (one query per depth on Neo4j) runs at every depth.
-    cases += [("updown", {"id": hub, "depth": depth, "cap": 1, "direction": direction})
+    # cap=1 cuts the walk and count_all counts it, so the reachable count (one query per depth on Neo4j)
+    # runs at every depth.
+    cases += [("updown", {"id": hub, "depth": depth, "cap": 1, "direction": direction, "count_all": True})
               for depth in range(1, 7) for direction in ("up", "down", "both")]
     # A project walks from all its segments at once (several starts).
     project = store.read("MATCH (p:Project)-[:IN_SEGMENT]->(s:Segment) WITH p, count(s) AS n "
                          "RETURN p.id AS id ORDER BY n DESC, id LIMIT 1")[0]["id"]
-    cases += [("updown", {"id": project, "depth": depth, "cap": 1, "direction": "both"}) for depth in (1, 3, 6)]
+    cases += [("updown", {"id": project, "depth": depth, "cap": 1, "direction": "both", "count_all": True})
+              for depth in (1, 3, 6)]
     return cases
 
 
@@ -79,7 +81,7 @@ def test_the_cut_walk_counts_what_it_did_not_list(bundled_store):
     """The one-query count (each store's own) equals the hop-by-hop count and is more than the cap listed."""
     hub = _hub(bundled_store)
     full = registry.get("updown").run(bundled_store, id=hub, depth=6, cap=100_000, direction="both")
-    cut = registry.get("updown").run(bundled_store, id=hub, depth=6, cap=1, direction="both")
+    cut = registry.get("updown").run(bundled_store, id=hub, depth=6, cap=1, direction="both", count_all=True)
     assert cut.extra["truncated"] and cut.extra["total"] == len(full.table) > len(cut.table)
 
 

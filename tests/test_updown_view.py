@@ -103,6 +103,10 @@ def test_the_cap_says_how_many_are_not_shown(backend, monkeypatch):  # noqa: F81
     # seg_h2_2 (氢能·储运): one segment upstream, three downstream; two per direction shown
     at = ok(open_page(monkeypatch, "updown", id="seg_h2_2", cap="2"))
     assert len(at.dataframe[0].value) == 3
+    assert any("另有更多未显示" in w.value for w in at.warning)       # not counted until asked
+    assert not any("共 4 条" in w.value for w in at.warning)
+    at = ok(at.button(key="updown_count").click().run())
+    assert len(at.dataframe[0].value) == 3
     assert any("另有 1 条未显示" in w.value and "共 4 条" in w.value for w in at.warning)
     assert "园区内" not in at.dataframe[0].value.columns                  # segments have no zone
     firms = at.dataframe[1].value                                          # the firms in the segments reached

@@ -16,7 +16,9 @@ fi
 # NEO4J_TX_MAX_MIB / NEO4J_TX_TIMEOUT_S: one transaction's memory cap and time limit (defaults 1024 MiB,
 # 120 s); a 1M benchmark's all-or-nothing load needs more, e.g. NEO4J_TX_MAX_MIB=8192 NEO4J_TX_TIMEOUT_S=3600.
 tx_opts=()
-for pair in "NEO4J_TX_MAX_MIB:txMaxMiB" "NEO4J_TX_TIMEOUT_S:txTimeoutS"; do
+# NEO4J_PAGECACHE_MIB: the page cache (default 512 MiB; the benchmark sizes it to the store, as a
+# production server does).
+for pair in "NEO4J_TX_MAX_MIB:txMaxMiB" "NEO4J_TX_TIMEOUT_S:txTimeoutS" "NEO4J_PAGECACHE_MIB:pagecacheMiB"; do
   var="${pair%%:*}"; prop="${pair##*:}"; value="${!var:-}"
   if [ -n "$value" ]; then
     if ! [[ "$value" =~ ^[0-9]+$ ]]; then echo "$var must be a whole number, not '$value'" >&2; exit 2; fi
