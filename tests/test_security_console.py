@@ -247,9 +247,6 @@ BOMBS = [
     "RETURN size(reduce(s = 'a', x IN range(1, 34) | s + s)) AS n",
 ]
 GiB = 1 << 30
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
 @contextmanager
 def rss_growth():
     """{"bytes": how far this process's resident memory rose above where it started, "children": the
@@ -260,8 +257,7 @@ def rss_growth():
     me = psutil.Process()
 
     def rss() -> int:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * PAGE
+        return me.memory_info().rss
 
     def children() -> int:
         sizes = [0]
