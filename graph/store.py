@@ -23,12 +23,15 @@ import os
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Protocol, TypeVar
 
 from graph import schema
 
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@'\"]*@")
+
+
+T = TypeVar("T")
 
 
 def redact(text: str) -> str:
@@ -130,6 +133,11 @@ class Store(ABC):
     def read(self, cypher: str, params: dict[str, Any] | None = None, *,
              timeout: float | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Run a read query; result rows as dicts keyed by column name (at most ``limit`` of them)."""
+
+    def read_together(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``, whose reads (``read``) belong together, e.g. one analysis: a store that can gives
+        them one read transaction (Neo4j: one snapshot, and a round trip less per read); here, as they are."""
+        return fn()
 
     @abstractmethod
     def stream(self, cypher: str, params: dict[str, Any] | None = None, *,

@@ -169,7 +169,7 @@ def what_if(store: Store, segment: str, firms: int, weak_threshold: int) -> Quer
                          "change": "补齐" if old != "强" and new == "强" else "改善" if old != new else
                          ("优先级变化" if before.get(seg, {}).get("score") != after.get(seg, {}).get("score") else "不变")})
     from queries.leads import changed_leads
-    changed = changed_leads(store, segment, extra, weak_threshold)
+    changed = changed_leads(store, segment, extra, weak_threshold, state.in_zone(segment))
     return QueryResult(pd.DataFrame(rows, columns=["segment", "name", "before", "after", "score_before",
                                                     "score_after", "change"]),
                        extra={"leads_changed": pd.DataFrame(changed, columns=LEADS_CHANGED_COLUMNS)},

@@ -8,6 +8,7 @@ from graph import schema
 from graph.store import Store
 from queries.dialect import Dialect
 from queries.registry import QueryResult, Subgraph, query
+from queries.resolve import resolved_label
 
 # Every label in one query (UNION ALL, a LIMIT per label): one round trip instead of one per label,
 # which on Neo4j was most of the search (10 labels × 3-4 ms).  The label names come from the schema.
@@ -104,7 +105,8 @@ def neighbourhood(store: Store, ids: list, labels: list, rel_types: list, cap: i
 
 @query("node", "节点详情", "All properties of one node, by id.", id="ent_jingao")
 def node(store: Store, id: str) -> QueryResult:
-    found = store.existing_ids([id])
+    known = resolved_label(id)
+    found = {id: known} if known else store.existing_ids([id])
     if id not in found:
         raise ValueError(f"no node with id {id!r}")
     label = schema.LABELS[found[id]]

@@ -21,7 +21,6 @@ from queries.lead_scoring import (MAX_GAP_BONUS, MAX_PARTNER_BONUS, TIES, LeadDa
                                   read_leads, read_partners, score, segment_by_products, strongest)
 from queries import lead_ranking
 from queries.registry import QueryResult, Subgraph, query
-from queries.segments import count_firms
 
 REL_OF = {"supply": "SUPPLIES", "group": "SUBSIDIARY_OF", "research": "COOPERATES_WITH"}
 # Points of one tie; r.weight only when SUPPLIES is in the pattern (LadybugDB refuses a property
@@ -262,12 +261,13 @@ WHERE o.in_zone = false AND i.in_zone = true RETURN DISTINCT o.id AS id LIMIT $c
 MAX_SEGMENT_LEADS = 1_000_000   # a bound on the result, far above any segment's firms
 
 
-def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_threshold: int) -> list[dict]:
+def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_threshold: int,
+                  inside: int) -> list[dict]:
     """Leads whose score the hypothetical firms change (what-if).  Only the gap bonus can change, and
     only for leads in ``segment``, and only if that segment's status changes: those leads are read
-    once and scored twice."""
+    once and scored twice.  ``inside``: the segment's in-zone firms (the caller has just counted them)."""
     kinds = check_kinds(None)
-    counts = LeadData(inside=count_firms(store, [segment])[0])
+    counts = LeadData(inside={segment: inside})
     if counts.status(segment, weak_threshold) == counts.status(segment, weak_threshold, extra):
         return []
     by_products = segment_by_products(store, segment)

@@ -142,15 +142,20 @@ def pipeline(store: Store, year: int) -> QueryResult:
     return QueryResult(table, extra={"projects": projects, "referrals": referrals})
 
 
+# Grouped by the engine: a few dozen rows, not one per demand (1,673 at 100k: Neo4j ~45 → ~10 ms).
+# category and status are required (graph/schema.py), so no group has a null key.
 DEMANDS = """
-MATCH (d:Demand) RETURN d.id AS id, d.category AS category, d.status AS status, d.days_to_close AS days"""
+MATCH (d:Demand)
+RETURN d.category AS category, d.status AS status, count(d) AS demands, sum(d.days_to_close) AS total_days,
+       count(d.days_to_close) AS timed, max(d.days_to_close) AS max_days"""
 
 
 @query("demands", "诉求台账", "Demands by category and status, with the average and longest time to close.")
 def demands(store: Store) -> QueryResult:
-    frame = pd.DataFrame(store.read(DEMANDS), columns=["id", "category", "status", "days"])
-    table = (frame.groupby(["category", "status"], as_index=False)
-             .agg(demands=("id", "count"), avg_days=("days", "mean"), max_days=("days", "max"))
+    frame = pd.DataFrame(store.read(DEMANDS), columns=["category", "status", "demands", "total_days", "timed",
+                                                      "max_days"])
+    # the mean of the days given (none: NaN), as pandas' mean of the same values is: their sum over their count
+    frame["avg_days"] = (frame["total_days"].astype(float) / frame["timed"].where(frame["timed"] > 0)).round(1)
+    table = (frame[["category", "status", "demands", "avg_days", "max_days"]]
              .sort_values(["category", "status"]).reset_index(drop=True))
-    table["avg_days"] = table["avg_days"].round(1)
     return QueryResult(table)

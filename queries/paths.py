@@ -22,6 +22,7 @@ import pandas as pd
 from graph.store import Store
 from queries.dialect import Dialect
 from queries.registry import QueryResult, Subgraph, query
+from queries.resolve import resolved_label
 
 MAX_DEPTH = 6
 REL_OF = {"Enterprise": "SUPPLIES", "Segment": "FEEDS"}
@@ -54,7 +55,10 @@ MAX_FIRMS = 100_000     # firms listed for the segments reached (a bound on the 
 def _label_of(store: Store, node_id: str) -> str:
     # A primary-key lookup per label walked (Store.existing_ids scans every node table on LadybugDB);
     # that scan only to say what an id that cannot be walked is.
-    for label in ("Enterprise", "Segment", "Project", "Product"):
+    walkable = ("Enterprise", "Segment", "Project", "Product")
+    if resolved_label(node_id) in walkable:
+        return resolved_label(node_id)
+    for label in walkable:
         if store.read(f"MATCH (n:{label} {{id: $id}}) RETURN n.id AS id", {"id": node_id}):
             return label
     found = store.existing_ids([node_id])

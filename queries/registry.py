@@ -84,12 +84,20 @@ class QuerySpec:
         """Names → ids and range checks first (queries/resolve.py: a ValueError names the problem);
         an empty answer says why (queries/explain_empty.py, ``extra["why_empty"]``)."""
         from queries.explain_empty import why_empty
-        from queries.resolve import resolve_params
-        given = resolve_params(store, self.name, self.coerce(params))
-        result = self.fn(store, **given)
-        if result.table.empty:
-            result.extra["why_empty"] = why_empty(store, self.name, given)
-        return result
+        from queries.resolve import remembering_labels, resolve_params
+        coerced = self.coerce(params)
+
+        def answer() -> QueryResult:
+            with remembering_labels():
+                return answer_with_labels()
+
+        def answer_with_labels() -> QueryResult:
+            given = resolve_params(store, self.name, coerced)
+            result = self.fn(store, **given)
+            if result.table.empty:
+                result.extra["why_empty"] = why_empty(store, self.name, given)
+            return result
+        return store.read_together(answer)    # every read of one answer sees the same graph
 
 
 _QUERIES: dict[str, QuerySpec] = {}

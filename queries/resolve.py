@@ -10,6 +10,10 @@ Every value reaches Cypher as a parameter.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
+
 from graph import schema
 from graph.store import Store
 
@@ -30,8 +34,28 @@ CHOICES = {"direction": ("up", "down", "both")}
 BY_ID = "MATCH (n:{label} {{id: $v}}) RETURN n.id AS id, n.name AS name, '{label}' AS label"
 # Exact matches on the properties people know a node by (each declared for the label).
 KEYS = ("name", "short_name", "credit_code", "listed_code")
-BY_KEY = "MATCH (n:{label}) WHERE n.{key} = $v RETURN n.id AS id, n.name AS name"
-NEAR = "MATCH (n:{label}) WHERE n.name CONTAINS $v OR n.id CONTAINS $v RETURN n.id AS id, n.name AS name LIMIT 10"
+BY_KEY = "MATCH (n:{label}) WHERE n.{key} = $v RETURN n.id AS id, n.name AS name, '{label}' AS label"
+NEAR = ("MATCH (n:{label}) WHERE n.name CONTAINS $v OR n.id CONTAINS $v "
+        "RETURN n.id AS id, n.name AS name, '{label}' AS label LIMIT 10")
+
+
+# The label of each id resolved during one answer (QuerySpec.run): node and updown need it again, and
+# on Neo4j every read is a round trip.
+_resolved: ContextVar[dict[str, str] | None] = ContextVar("resolved_labels", default=None)
+
+
+@contextmanager
+def remembering_labels() -> Iterator[None]:
+    token = _resolved.set({})
+    try:
+        yield
+    finally:
+        _resolved.reset(token)
+
+
+def resolved_label(node_id: str) -> str | None:
+    """The label ``resolve`` found for this id during the current answer (None: not resolved in it)."""
+    return (_resolved.get() or {}).get(node_id)
 
 
 class Unresolved(ValueError):
@@ -51,18 +75,18 @@ def candidates(store: Store, value: str, labels: tuple[str, ...]) -> tuple[list[
     rows = store.read(" UNION ALL ".join(BY_ID.format(label=label) for label in labels), {"v": text})
     if rows:
         return [min(rows, key=lambda r: labels.index(r["label"]))], True
-    found: dict[str, dict] = {}
+    # Every label's keys in one query, then every label's near names in one (a round trip each).
+    exact_rows = store.read(" UNION ALL ".join(BY_KEY.format(label=label, key=key) for label in labels
+                                               for key in KEYS if schema.LABELS[label].prop(key) is not None),
+                            {"v": text})
     for label in labels:        # in the order given: a firm named like a product is the firm
-        for key in KEYS:
-            if schema.LABELS[label].prop(key) is not None:
-                for r in store.read(BY_KEY.format(label=label, key=key), {"v": text}):
-                    found.setdefault(r["id"], {**r, "label": label})
+        found = {r["id"]: r for r in exact_rows if r["label"] == label}
         if found:
             return sorted(found.values(), key=lambda r: r["id"]), True
     near: dict[str, dict] = {}
-    for label in labels:
-        for r in store.read(NEAR.format(label=label), {"v": text}):
-            near.setdefault(r["id"], {**r, "label": label})
+    for r in sorted(store.read(" UNION ALL ".join(NEAR.format(label=label) for label in labels), {"v": text}),
+                    key=lambda r: labels.index(r["label"])):
+        near.setdefault(r["id"], r)
     return sorted(near.values(), key=lambda r: r["id"]), False
 
 
@@ -71,6 +95,9 @@ def resolve(store: Store, value: str, labels: tuple[str, ...], param: str = "id"
     text = str(value).strip()
     rows, exact = candidates(store, text, labels)
     if exact and len(rows) == 1:
+        remembered = _resolved.get()
+        if remembered is not None:
+            remembered[rows[0]["id"]] = rows[0]["label"]
         return rows[0]["id"]
     what = "/".join(schema.LABELS[label].zh for label in labels) if len(labels) < 4 else "节点"
     if exact:

@@ -65,6 +65,13 @@ INSIDE_COUNTS = """
 MATCH (s:Segment)<-[:IN_SEGMENT]-(e:Enterprise) WHERE s.id IN $ids AND e.in_zone = true
 WITH s, count(*) AS n RETURN s.id AS id, n"""
 
+# Neo4j: both counts in one pass, each firm's in_zone read once (a chain's 8 segments at 100k firms:
+# 17 → 11 ms, and a round trip less); LadybugDB runs the CASE slower than its two queries (above).
+FIRM_AND_INSIDE_COUNTS = Dialect(None, neo4j="""
+MATCH (s:Segment)<-[:IN_SEGMENT]-(e:Enterprise) WHERE s.id IN $ids
+WITH s, count(*) AS n, count(CASE WHEN e.in_zone = true THEN 1 END) AS inside RETURN s.id AS id, n, inside""",
+                                 name="segments.FIRM_AND_INSIDE_COUNTS")
+
 # Every segment at once (the gaps over all chains): no id list to check per segment.
 ALL_FIRM_COUNTS = Dialect("MATCH (s:Segment)<-[:IN_SEGMENT]-(e:Enterprise) WITH s, count(*) AS n RETURN s.id AS id, n",
                           neo4j=_degree_counts(), name="segments.ALL_FIRM_COUNTS")
@@ -126,9 +133,14 @@ class ChainState:
 def count_firms(store: Store, ids: list[str] | None) -> tuple[dict[str, int], dict[str, int]]:
     """(in-zone, all) firm counts for these segments (every segment when None)."""
     inside, firms = dict.fromkeys(ids or [], 0), dict.fromkeys(ids or [], 0)
-    for counts, every, some in ((firms, ALL_FIRM_COUNTS, FIRM_COUNTS), (inside, ALL_INSIDE_COUNTS, INSIDE_COUNTS)):
-        for r in store.read(every.text(store)) if ids is None else store.read(some, {"ids": ids}):
-            counts[r["id"]] = r["n"]
+    both = FIRM_AND_INSIDE_COUNTS.text(store) if ids is not None else None
+    if both:
+        for r in store.read(both, {"ids": ids}):
+            firms[r["id"]], inside[r["id"]] = r["n"], r["inside"]
+    else:
+        for counts, every, some in ((firms, ALL_FIRM_COUNTS, FIRM_COUNTS), (inside, ALL_INSIDE_COUNTS, INSIDE_COUNTS)):
+            for r in store.read(every.text(store)) if ids is None else store.read(some, {"ids": ids}):
+                counts[r["id"]] = r["n"]
     # A firm is also in a segment when it makes a product the segment includes (INCLUDES).
     from queries.products import firms_by_included
     for segment, extra in firms_by_included(store, ids).items():

@@ -113,7 +113,10 @@ ORDERED = "UNWIND range(1, $n) AS i RETURN i AS `the i`, toString(i) AS s ORDER 
 
 
 def _records(store, cypher, params, limit=None):
-    return store._read_records(cypher, params, None, limit)
+    """The rows as the driver gives them, record by record (no packing)."""
+    with store._driver.session(database=store.database) as session:
+        rows = [dict(record) for record in session.run(cypher, params)]
+    return rows if limit is None else rows[:limit]
 
 
 def test_packed_reads_keep_rows_and_order(neo4j_session_store):
@@ -144,6 +147,37 @@ def test_texts_a_call_cannot_enclose_run_as_they_are(neo4j_session_store):
     from graph.store import StoreError
     with pytest.raises(StoreError, match="SyntaxError|Invalid input"):
         store.read("MATCH (n RETURN n")
+
+
+def _count_sessions(store, monkeypatch) -> list:
+    opened = []
+    real = store._session
+    monkeypatch.setattr(store, "_session", lambda access: opened.append(access) or real(access))
+    return opened
+
+
+def test_reads_together_share_one_transaction_and_answer_as_alone(neo4j_session_store, monkeypatch):
+    store = neo4j_session_store
+    texts = [(ORDERED, {"n": 30}), ("UNWIND [3, 1, 2] AS x RETURN x ORDER BY x", {}), ("CALL db.labels()", {})]
+    alone = [store.read(text, params) for text, params in texts]     # also learns which texts pack
+    opened = _count_sessions(store, monkeypatch)
+    together = store.read_together(lambda: [store.read(text, params) for text, params in texts])
+    assert together == alone
+    assert len(opened) == 1                     # one transaction for the three reads, not three
+    assert store.read_together(lambda: store.read(ORDERED, {"n": 30}, limit=2)) == alone[0][:2]
+
+
+def test_a_new_text_in_reads_together_is_probed_apart_and_errors_are_the_stores(neo4j_session_store):
+    from graph.store import StoreError
+    store = neo4j_session_store
+    fresh = "CALL db.propertyKeys() YIELD propertyKey RETURN count(*) > 0 AS some"
+    unpackable = "CALL db.relationshipTypes()"   # CALL { } cannot enclose it: the probe finds out
+    rows = store.read_together(lambda: (store.read(unpackable), store.read(fresh)))
+    assert rows[1] == [{"some": True}] and store._columns[unpackable] is None
+    with pytest.raises(StoreError, match="SyntaxError|Invalid input"):
+        store.read_together(lambda: store.read("MATCH (n RETURN n"))
+    with pytest.raises(ValueError, match="the caller's own"):    # not the store's: as it was
+        store.read_together(lambda: (store.read(fresh), (_ for _ in ()).throw(ValueError("the caller's own"))))
 
 
 def test_existing_ids_in_one_query_answers_as_one_query_per_label(neo4j_bundled):

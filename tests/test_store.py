@@ -86,6 +86,27 @@ def test_python_error_mid_write_rolls_back(store):
     assert store.counts()["nodes"]["Enterprise"] == 0
 
 
+# Over the test server's 1 GiB db.memory.transaction.max (ci/neo4j) within a few seconds.
+OVER_THE_MEMORY_CAP = "UNWIND range(1, 400000000) AS i WITH collect(i) AS xs RETURN size(xs) AS n"
+
+
+def test_neo4j_refusing_a_transaction_for_memory_is_not_retried(neo4j_session_store):
+    store = neo4j_session_store
+    attempts = []
+
+    def work(tx):
+        attempts.append(1)
+        return tx.run(OVER_THE_MEMORY_CAP)
+    with pytest.raises(StoreError, match="memory.*内存不足"):
+        store.write(work, maintain=False)
+    assert len(attempts) == 1          # the driver would have run it again (a "transient" error to it)
+    runs = []
+    with pytest.raises(StoreError, match="memory"):
+        store.read_together(lambda: runs.append(1) or store.read(OVER_THE_MEMORY_CAP))
+    assert len(runs) == 1
+    assert store.read("RETURN 1 AS x") == [{"x": 1}]      # the store goes on
+
+
 def test_stats_json_on_both_stores(store, tmp_path):
     store.write(lambda tx: store.upsert_nodes(tx, "Enterprise", _enterprises(4)))
     env = dict(os.environ, CHAINGRAPH_STORE=store.backend)
