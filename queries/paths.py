@@ -55,9 +55,9 @@ MAX_FIRMS = 100_000     # firms listed for the segments reached (a bound on the 
 def _label_of(store: Store, node_id: str) -> str:
     # A primary-key lookup per label walked (Store.existing_ids scans every node table on LadybugDB);
     # that scan only to say what an id that cannot be walked is.
-    walkable = ("Enterprise", "Segment", "Project", "Product")
-    if resolved_label(node_id) in walkable:
-        return resolved_label(node_id)
+    walkable, known = ("Enterprise", "Segment", "Project", "Product"), resolved_label(node_id)
+    if known in walkable:
+        return known
     for label in walkable:
         if store.read(f"MATCH (n:{label} {{id: $id}}) RETURN n.id AS id", {"id": node_id}):
             return label

@@ -88,15 +88,12 @@ class QuerySpec:
         coerced = self.coerce(params)
 
         def answer() -> QueryResult:
-            with remembering_labels():
-                return answer_with_labels()
-
-        def answer_with_labels() -> QueryResult:
-            given = resolve_params(store, self.name, coerced)
-            result = self.fn(store, **given)
-            if result.table.empty:
-                result.extra["why_empty"] = why_empty(store, self.name, given)
-            return result
+            with remembering_labels():      # the analysis reuses the labels resolution found
+                given = resolve_params(store, self.name, coerced)
+                result = self.fn(store, **given)
+                if result.table.empty:
+                    result.extra["why_empty"] = why_empty(store, self.name, given)
+                return result
         return store.read_together(answer)    # every read of one answer sees the same graph
 
 
