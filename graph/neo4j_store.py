@@ -13,7 +13,7 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import unquote, urlsplit, urlunsplit
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator
 
 import neo4j
 from neo4j import GraphDatabase, unit_of_work
@@ -21,11 +21,8 @@ from neo4j import exceptions as neo4j_errors
 from neo4j.graph import Node, Path, Relationship
 
 from graph import schema
-from graph.store import (ConstraintViolation, QueryTimeout, ReadOnlyViolation, Store, StoreError,
+from graph.store import (T, ConstraintViolation, QueryTimeout, ReadOnlyViolation, Store, StoreError,
                          StoreUnavailable, redact)
-
-
-T = TypeVar("T")
 
 
 def _normalise(value: Any) -> Any:
@@ -121,24 +118,17 @@ def _packed(cypher: str, columns: tuple[str, ...]) -> str:
 
 
 class _Neo4jTx:
-    def __init__(self, tx: neo4j.ManagedTransaction):
-        self._tx = tx
+    def __init__(self, tx: neo4j.ManagedTransaction, store: "Neo4jStore"):
+        self._tx, self._store = tx, store
 
     def run(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         result = self._tx.run(cypher, params or {})
         return [{k: _normalise(v) for k, v in rec.items()} for rec in result]
 
     def read_packed(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """A read inside this write transaction, every row in one packed row (see _packed): the lead
-        aggregates read 100k+ rows per query (queries/lead_aggregates.py)."""
-        params = params or {}
-        explained = self._tx.run("EXPLAIN " + cypher, params)
-        cols = tuple(explained.keys())
-        explained.consume()
-        if not cols:
-            return self.run(cypher, params)
-        packed = self._tx.run(_packed(cypher, cols), {**params, _PACK_LIMIT: 2**62}).single(strict=True)["rows"]
-        return [dict(zip(cols, (_normalise(v) for v in row))) for row in packed]
+        """A read inside this write transaction, as the store reads (packed, its columns found once):
+        the lead aggregates read 100k+ rows per query (queries/lead_aggregates.py), so no row bound."""
+        return self._store._read_in(self._tx, cypher, params or {}, None, pack_max=None)
 
 
 class Neo4jStore(Store):
@@ -213,11 +203,13 @@ class Neo4jStore(Store):
         except Exception as exc:
             raise _map_error(exc) from exc
 
-    def _read_in(self, tx, cypher: str, params: dict[str, Any], limit: int | None) -> list[dict[str, Any]]:
-        """Packed (see _packed) where the text can be, else record by record; at most ``limit`` rows."""
+    def _read_in(self, tx, cypher: str, params: dict[str, Any], limit: int | None,
+                 pack_max: int | None = PACK_MAX_ROWS) -> list[dict[str, Any]]:
+        """Packed (see _packed) where the text can be, else record by record; at most ``limit`` rows.
+        More than ``pack_max`` rows (None: no bound) are read again record by record."""
         columns = self._columns_of(cypher, params) if not _UNPACKABLE.search(cypher) else None
         if columns:
-            cap = PACK_MAX_ROWS if limit is None else min(limit, PACK_MAX_ROWS)
+            cap = min(x for x in (limit, pack_max, 2**62) if x is not None)
             packed = tx.run(_packed(cypher, columns), {**params, _PACK_LIMIT: cap + 1}).single(strict=True)["rows"]
             if len(packed) <= cap or (limit is not None and limit <= cap):
                 return [dict(zip(columns, (_normalise(v) for v in row))) for row in packed[:cap]]
@@ -296,7 +288,7 @@ class Neo4jStore(Store):
             raise ReadOnlyViolation(f"the Neo4j store at {self.uri} is open read-only")
         try:
             with self._session(neo4j.WRITE_ACCESS) as session:
-                return session.execute_write(_memory_refusal_not_retried(lambda tx: work(_Neo4jTx(tx))))
+                return session.execute_write(_memory_refusal_not_retried(lambda tx: work(_Neo4jTx(tx, self))))
         except Exception as exc:
             raise _map_error(exc) from exc
 

@@ -207,9 +207,10 @@ def unpack_figures(text: str) -> dict:
     return {**dict(zip(FIGURES, map(int, counts))), "supply_exact": Decimal(supply_exact)}
 
 
-def leads_of(reader, scope: set[str] | None = None) -> dict[str, dict]:
+def leads_of(reader, scope: set[str] | None = None, products: dict[str, list[dict]] | None = None) -> dict[str, dict]:
     """Every lead's aggregates as stored (LEAD_PROPS), computed from the graph (partner flags and
-    segment counts as stored); only the firms in ``scope`` when given."""
+    segment counts as stored); only the firms in ``scope`` when given.  ``products``: every lead's
+    product paths (queries/products.product_ties) when the caller has them already."""
     leads: dict[str, dict] = {}
     where = SCOPED if scope is not None else ""
     hint = SCOPED_HINT[reader.backend] if scope is not None else ""
@@ -237,7 +238,7 @@ def leads_of(reader, scope: set[str] | None = None) -> dict[str, dict]:
     for i, ties in strongest_ties(reader, leads_cypher, params, PATHS_KEPT).items():
         lead(i)["paths"] = [encode_path(t) for t in ties]
     # Product paths (queries/products.product_ties, inferred): a lead may have only these.
-    for i, ties in product_ties(reader).items():
+    for i, ties in (product_ties(reader) if products is None else products).items():
         if scope is not None and i not in scope:
             continue
         row = lead(i)
@@ -318,6 +319,62 @@ def refresh(store, tx, touched: Touched | None = None) -> None:
     store.set_properties(tx, "Enterprise", _changed(leads_of(reader, leads), stored))
 
 
+# Firms per transaction of refresh_in_batches: at 1M firms on Neo4j a batch reads ~0.1M ties.
+FIRMS_PER_BATCH = 20_000
+ALL_FIRMS = "MATCH (o:Enterprise) RETURN o.id AS id"
+
+
+def refresh_in_batches(store, firms: int = FIRMS_PER_BATCH, progress=None) -> int:
+    """The whole recomputation (what ``refresh`` does for every lead) in write transactions of
+    ``firms`` firms each, for a graph whose one-transaction refresh is more than the server takes (1M
+    firms on Neo4j: over a 4 GiB transaction cap).  Repairs only: between two batches a reader sees
+    some firms recomputed and others not (``chaingraph check --repair`` mends values that already
+    disagree; a load keeps its one transaction).  ``progress(done, total)`` after each batch.
+    Returns the number of values written."""
+    written = 0
+
+    def write(label: str, rows: list[dict]) -> None:
+        nonlocal written
+        for start in range(0, len(rows), firms):
+            store.write(lambda tx, part=rows[start:start + firms]: store.set_properties(tx, label, part), maintain=False)
+        written += len(rows)
+    # Partner flags and segment counts first: a lead's aggregates read them as stored.
+    for label in ("Enterprise", "Institute"):
+        stored = {r["id"]: r for r in store.read(STORED_FLAGS.format(label=label, scope=""), limit=None)}
+        want = partner_flags(store, label)
+        write(label, [row for i, row in want.items() if stored.get(i) != row] +
+              [{"id": i, "lead_alliance": None, "lead_party": None} for i in stored if i not in want])
+    stored_inside = {r["id"]: r["n"] for r in store.read(STORED_INSIDE, limit=None)}
+    inside = segment_counts(store)
+    write("Segment", [{"id": s, "lead_inside": n} for s, n in inside.items() if stored_inside.get(s) != n] +
+          [{"id": s, "lead_inside": None} for s in stored_inside if s not in inside])
+    products = product_ties(store)        # every lead's product paths: read once, not per batch
+    ids = sorted(r["id"] for r in store.read(ALL_FIRMS, limit=None))
+    for start in range(0, len(ids), firms):
+        batch = set(ids[start:start + firms])
+
+        def recompute(tx, batch=batch) -> int:
+            reader = TxReader(store, tx)
+            stored = {r["id"]: r for r in reader.read(STORED.format(scope=SCOPED), {"scope": sorted(batch)})}
+            rows = _changed(leads_of(reader, batch, products), stored)
+            store.set_properties(tx, "Enterprise", rows)
+            return len(rows)
+        written += store.write(recompute, maintain=False)
+        if progress:
+            progress(min(start + firms, len(ids)), len(ids))
+    return written
+
+
+def recompute_all(store, progress=None) -> None:
+    """Every aggregate recomputed and the changes written (``chaingraph check --repair``, a store that
+    has none): one transaction on LadybugDB (a batch's ``id IN $scope`` scans the list per row there),
+    batches of firms on Neo4j (refresh_in_batches: a big graph's one transaction is over its cap)."""
+    if store.backend == "neo4j":
+        refresh_in_batches(store, progress=progress)
+    else:
+        store.write(lambda tx: None)      # every write refreshes them (graph/store.py)
+
+
 # A write that names what it touched refreshes only the firms whose aggregates it can have changed,
 # up to this many ids (else all): LadybugDB filters ``id IN $list`` by a scan of the list per row
 # (2,000 ids: 0.9 s, 20,000: 25 s per query at 100k firms); Neo4j looks each one up in its index.
@@ -391,4 +448,4 @@ HAS_RESEARCH_LEAD = f"MATCH {RESEARCH_PATTERN} WHERE {WHERE_TIE} RETURN o.id AS 
 def ensure(store) -> None:
     """Compute the aggregates of a store that has leads but none stored (made by an older version)."""
     if not store.read(HAS_AGGREGATES) and (store.read(HAS_LEAD) or store.read(HAS_RESEARCH_LEAD)):
-        store.write(lambda tx: None)
+        recompute_all(store)

@@ -57,5 +57,6 @@ def zone(store: Store, ids: list[str], *, who: str, data_dir: str | Path, files:
 def refresh_aggregates(store: Store, *, who: str, data_dir: str | Path, differences: list[str]) -> dict:
     """Recompute the maintained lead aggregates (``chaingraph check --repair``): derived values only,
     so no snapshot; the differences found are audited."""
-    store.write(lambda tx: None)          # every write refreshes them (graph/store.py)
+    from queries.lead_aggregates import recompute_all
+    recompute_all(store)
     return audit.record(data_dir, "refresh_aggregates", who, store.describe(), differences=differences)

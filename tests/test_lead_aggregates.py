@@ -236,3 +236,33 @@ def test_small_writes_recompute_only_what_they_can_change(big, tmp_path, monkeyp
     set_zone(big, [z for z in zone if z != inside["id"]] + ["new1"])
     assert scopes and scopes[-1] is not None and check(big) == []
     assert stored(big, inside["lead"])["ties"] is not None and stored(big, "new1")["ties"] is None
+
+
+def test_a_repair_in_batches_of_firms_ends_where_one_transaction_does(big):
+    """refresh_in_batches (check --repair on Neo4j; the benchmark's 1M store): stale flags, segment
+    counts and lead values, left by writes that skipped the refresh, are all mended batch by batch,
+    and a second run writes nothing."""
+    from queries.lead_aggregates import refresh_in_batches
+    lead = big.read("MATCH (o:Enterprise) WHERE o.lead_ties > 1 RETURN o.id AS id ORDER BY id LIMIT 1")[0]["id"]
+    member = big.read("MATCH (e:Enterprise)-[:MEMBER_OF]->() WHERE e.lead_alliance = true "
+                      "RETURN e.id AS id ORDER BY id LIMIT 1")[0]["id"]
+    segment = big.read("MATCH (s:Segment) WHERE s.lead_inside > 0 RETURN s.id AS id ORDER BY id LIMIT 1")[0]["id"]
+
+    def stale(tx):
+        tx.run("MATCH (o:Enterprise {id: $id}) SET o.in_zone = true", {"id": lead})   # a lead joins the zone
+        tx.run("MATCH (e:Enterprise {id: $id})-[m:MEMBER_OF]->() DELETE m", {"id": member})
+        tx.run("MATCH (s:Segment {id: $id}) SET s.lead_inside = 99999", {"id": segment})
+        tx.run("MATCH (o:Enterprise) WHERE o.lead_ties > 0 AND o.id <> $id WITH o ORDER BY o.id LIMIT 3 "
+               "SET o.lead_score = -1.0", {"id": lead})
+    big.write(stale, maintain=False)
+    problems = check(big, limit=10_000)
+    for expected in (f"Enterprise {lead}:", f"Enterprise {member}: partner flags", f"Segment {segment}:"):
+        assert any(p.startswith(expected) for p in problems), expected
+    firms = big.read("MATCH (o:Enterprise) RETURN count(o) AS n")[0]["n"]
+    seen = []
+    written = refresh_in_batches(big, firms=700, progress=lambda done, n: seen.append((done, n)))
+    assert check(big) == []
+    assert seen == [(min(d, firms), firms) for d in range(700, firms + 700, 700)]
+    assert written >= len(problems)
+    assert big.read("MATCH (o:Enterprise {id: $id}) RETURN o.lead_ties AS t", {"id": lead})[0]["t"] is None
+    assert refresh_in_batches(big, firms=700) == 0
