@@ -152,6 +152,7 @@ def markdown(results: dict) -> str:
     lines += ["![latency by scale](bench/results/latency.png)", "",
               "Embedded and Neo4j side by side, p50 per analysis at each scale (log scale):", "",
               "![embedded vs Neo4j per analysis](bench/results/stores.png)", ""]
+    lines += side_by_side(results)
     lines += app(results)
     if CHAINKG.exists():   # hand-written: the ChainKG load is measured by hand (dated inside)
         lines += [CHAINKG.read_text(encoding="utf-8").strip(), ""]
@@ -169,7 +170,9 @@ def small_writes(results: dict) -> list[str]:
         return []
     lines = ["## A small import into the loaded store", "",
              "| enterprises | store | small import p50 (ms) | whole recomputation (ms) |", "|---:|---|---:|---:|"]
-    lines += [f"| {int(scale):,} | {store} | {w['small_load_ms']:,} | {w['whole_refresh_ms']:,} |" for scale, store, w in rows]
+    lines += [f"| {int(scale):,} | {store} | {w['small_load_ms']:,} | "
+              + (f"{w['whole_refresh_ms']:,}" if "whole_refresh_ms" in w else f"failed: {w.get('whole_refresh_error', '?')[:90]}")
+              + " |" for scale, store, w in rows]
     return lines + ["", "Small import = `load_paths` of one new out-of-zone firm, its tie to the busiest in-zone firm "
                     "and its segment (p50 of 3): validation, the diff against the stored values, the write, and the "
                     "lead aggregates recomputed for the firms it can change (`queries/lead_aggregates.scope`). "
@@ -189,6 +192,36 @@ def before_note(results: dict) -> list[str]:
             f"change = this run's p50 / before (below 1 is faster). **Bold** = slower beyond the noise margin "
             f"(more than {SLOWER_MARGIN:.0%} and more than {SLOWER_FLOOR_MS:g} ms). Runs on different days share "
             "the machine kind, not its load: read small changes as noise."] + factors + [""]
+
+
+def side_by_side(results: dict) -> list[str]:
+    """The latest ``python -m bench.side_by_side`` run (bench/results/side-by-side.json), when there is one."""
+    sbs = results.get("side_by_side")
+    if not sbs:
+        return []
+    b, a = sbs["before"], sbs["after"]
+    lines = ["## Before and after, side by side on one machine", "",
+             f"`python -m bench.side_by_side {b['commit']}`, run {sbs['date']} (load average "
+             f"{'/'.join(f'{x:.1f}' for x in sbs['load_average'])} at the start): the code of {b['commit']} "
+             f"(\"{b['subject'][:70]}…\") and of {a['commit']}{' with uncommitted changes' if a['modified'] else ''}, "
+             f"each generating, loading and timing its zone with its own code; {sbs['rounds']} alternating rounds "
+             f"of {sbs['repeat']} timed runs per analysis after a cold one. p50 ms over all runs (each round's p50 "
+             "in brackets). This, not the columns above, says whether an analysis got slower: the machine's speed "
+             "drifts between days.", ""]
+    for scale, entry in sbs["scales"].items():
+        for store, rows in entry["stores"].items():
+            lines += [f"### {int(scale):,} enterprises, {store}" + ("" if entry["same_zone_files"] else
+                      " (the two generators wrote different files)"), "",
+                      "| analysis | before p50 | after p50 | after/before |", "|---|---:|---:|---:|"]
+            for name, r in rows.items():
+                note = "" if r["same_params"] else " (other parameters)"
+                if r["before_entry"] != name:
+                    note += f" (before: its `{r['before_entry']}`)"
+                lines.append(f"| {name}{note} | {r['before_p50']:g} ({', '.join(f'{x:g}' for x in r['before_rounds'])}) | "
+                             f"{r['after_p50']:g} ({', '.join(f'{x:g}' for x in r['after_rounds'])}) | "
+                             f"{change(r['after_p50'], r['before_p50'])} |")
+            lines.append("")
+    return lines
 
 
 def rendered(results: dict) -> tuple[str, dict] | None:
@@ -360,6 +393,14 @@ def speed_targets(results: dict, row) -> list[str]:
         row(f"{size:,}-node view drawn {limits} ({where})",
             f"warm p50 {r['p50_s']} s, cold {r['cold_s']} s ({fmt_int(r.get('nodes'))} nodes{link})",
             r["p50_s"] <= warm and (cold is None or r["cold_s"] <= cold))
+    sbs = results.get("side_by_side")
+    for scale, entry in sorted((sbs or {}).get("scales", {}).items(), key=lambda kv: int(kv[0])):
+        for store, rows in entry["stores"].items():
+            worse = {k: r for k, r in rows.items() if slower(r["after_p50"], r["before_p50"])}
+            row(f"{int(scale):,}: no analysis slower than before, side by side ({store}; {sbs['before']['commit']} → "
+                f"{sbs['after']['commit']}, {sbs['date'][:10]})",
+                ", ".join(f"{k} {r['before_p50']:g} → {r['after_p50']:g} ms" for k, r in worse.items())
+                or f"none slower ({len(rows)} compared)", not worse)
     if results.get("before"):
         b = results["before"]
         for scale, entry in sorted(results["scales"].items(), key=lambda kv: int(kv[0])):
