@@ -102,8 +102,10 @@ def markdown(results: dict) -> str:
                 b = r.get("batched_load")
                 failed.append(f"{int(scale):,} on {store}: {r.get('error', 'not measured')}" + (
                     f" — its analyses were measured after writing the same {b['rows']:,} rows in {b['transactions']:,} "
-                    f"transactions of ≤ {b['rows_per_transaction']:,} rows ({b['s']} s; not a load figure: not "
-                    "all-or-nothing)" if b else " — its analyses were not run"))
+                    f"transactions of ≤ {b['rows_per_transaction']:,} rows ({b['s']} s"
+                    + (f", of which {b['aggregates_s']} s the lead aggregates recomputed in batches of firms"
+                       if b.get("aggregates_s") is not None else "")
+                    + "; not a load figure: not all-or-nothing)" if b else " — its analyses were not run"))
                 continue
             load = r["load"]
             lines.append(f"| {int(scale):,} | {store} | {load['rows']:,} | {load['loader_s']} | "
@@ -205,9 +207,10 @@ def side_by_side(results: dict) -> list[str]:
              f"{'/'.join(f'{x:.1f}' for x in sbs['load_average'])} at the start): the code of {b['commit']} "
              f"(\"{b['subject'][:70]}…\") and of {a['commit']}{' with uncommitted changes' if a['modified'] else ''}, "
              f"each generating, loading and timing its zone with its own code; {sbs['rounds']} alternating rounds "
-             f"of {sbs['repeat']} timed runs per analysis after a cold one. p50 ms over all runs (each round's p50 "
-             "in brackets). This, not the columns above, says whether an analysis got slower: the machine's speed "
-             "drifts between days.", ""]
+             f"of {sbs['repeat']} timed runs per analysis after a cold one, with each side's own parameters for it "
+             "(`representative()`). p50 ms over all runs (each round's p50 in brackets); an analysis only one side "
+             "has is not listed. This, not the columns above, says whether an analysis got slower: the machine's speed "
+             "drifts between days."] + ([f"Note: {sbs['note']}."] if sbs.get("note") else []) + [""]
     for scale, entry in sbs["scales"].items():
         for store, rows in entry["stores"].items():
             lines += [f"### {int(scale):,} enterprises, {store}" + ("" if entry["same_zone_files"] else
@@ -215,8 +218,6 @@ def side_by_side(results: dict) -> list[str]:
                       "| analysis | before p50 | after p50 | after/before |", "|---|---:|---:|---:|"]
             for name, r in rows.items():
                 note = "" if r["same_params"] else " (other parameters)"
-                if r["before_entry"] != name:
-                    note += f" (before: its `{r['before_entry']}`)"
                 lines.append(f"| {name}{note} | {r['before_p50']:g} ({', '.join(f'{x:g}' for x in r['before_rounds'])}) | "
                              f"{r['after_p50']:g} ({', '.join(f'{x:g}' for x in r['after_rounds'])}) | "
                              f"{change(r['after_p50'], r['before_p50'])} |")

@@ -172,8 +172,8 @@ def load_in_transactions(data: Path) -> dict:
                 beat(f"{done:,} of {total:,} rows")
         refreshed = time.perf_counter()
         refresh_in_batches(store, progress=lambda done, n: beat(f"lead aggregates: {done:,} of {n:,} firms"))
-        return {"rows": total, "aggregates_s": round(time.perf_counter() - refreshed, 1), "transactions": commits, "rows_per_transaction": FALLBACK_ROWS,
-                "s": round(time.perf_counter() - started, 1)}
+        return {"rows": total, "transactions": commits, "rows_per_transaction": FALLBACK_ROWS,
+                "aggregates_s": round(time.perf_counter() - refreshed, 1), "s": round(time.perf_counter() - started, 1)}
     finally:
         store.close()
 
@@ -224,8 +224,8 @@ def representative(store) -> dict[str, dict]:
     segment = store.read("MATCH (s:Segment) RETURN s.id AS id ORDER BY id LIMIT 1")[0]["id"]
     return {"overview": {}, "panorama": {"chain": big_chain}, "gaps": {}, "leads": {"limit": 100},
             "gap_leads": {"segment": gap or segment}, "updown": {"id": hub, "depth": 3},
-            # the same view with what its cap left out counted (the 统计全部 button; before 2026-12-05
-            # evening every cut updown counted, so updown's "before" is this one's)
+            # the same view with what its cap left out counted (the 统计全部 button; for some days before
+            # the evening of 2026-12-05 every cut updown counted; the code of 2026-11-26 did not count)
             "updown_count": {"id": hub, "depth": 3, "count_all": True},
             "search": {"q": "企业00001"}, "neighbourhood": {"ids": [hub]}, "alliances": {}, "research": {},
             "pipeline": {}, "demands": {}, "what_if": {"segment": gap or segment}, "node": {"id": hub}}

@@ -32,9 +32,6 @@ from bench.run import RESULTS, ROOT, log
 
 WORKER = Path(__file__).resolve().parent / "side_by_side_worker.py"
 SIDES = ("before", "after")
-# An entry the earlier code did not have, timed against the one that did the same work then
-# (before 2026-12-05 evening, updown always counted the firms its cap left out).
-SAME_WORK_BEFORE = {"updown_count": "updown"}
 # A side's Neo4j server: a page cache that holds a 100k store, and a transaction big enough for the
 # all-or-nothing load of a 100k zone (the test server's 1 GiB cap is not).
 SERVER_ENV = {"NEO4J_HEAP": "4g", "NEO4J_PAGECACHE_MIB": "2048", "NEO4J_TX_MAX_MIB": "3072", "NEO4J_TX_TIMEOUT_S": "3600"}
@@ -80,17 +77,16 @@ def same_files(a: Path, b: Path) -> bool:
 
 
 def compare(runs: dict[str, list[dict]]) -> dict[str, dict]:
-    """Per analysis: each side's p50 over all its runs and per round, and whether the parameters agree."""
+    """Per analysis both sides have: each side's p50 over all its runs and per round, and whether the
+    parameters agree.  An entry only one side has (one added since) has nothing to compare with."""
     out = {}
     for name in runs["after"][0]:
-        old = name if name in runs["before"][0] else SAME_WORK_BEFORE.get(name)
-        if old not in runs["before"][0]:
+        if name not in runs["before"][0]:
             continue
-        rounds = {"before": [r[old]["ms"] for r in runs["before"]], "after": [r[name]["ms"] for r in runs["after"]]}
+        rounds = {side: [r[name]["ms"] for r in runs[side]] for side in SIDES}
         out[name] = {**{f"{side}_p50": round(statistics.median(sum(rounds[side], [])), 1) for side in SIDES},
                      **{f"{side}_rounds": [round(statistics.median(ms), 1) for ms in rounds[side]] for side in SIDES},
-                     "before_entry": old,
-                     "same_params": runs["before"][0][old]["params"] == runs["after"][0][name]["params"]}
+                     "same_params": runs["before"][0][name]["params"] == runs["after"][0][name]["params"]}
     return out
 
 

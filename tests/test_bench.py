@@ -278,7 +278,7 @@ def test_side_by_side_runs_both_codes_end_to_end():
         rows = entry["stores"][store]
         assert {"panorama", "gaps", "leads", "updown", "search", "node"} <= set(rows)
         for name, r in rows.items():
-            assert r["same_params"] and r["before_entry"] == name, name
+            assert r["same_params"], name
             assert r["before_p50"] > 0 and r["after_p50"] > 0 and len(r["after_rounds"]) == 2
 
 
@@ -286,9 +286,9 @@ def test_report_side_by_side_section_and_target():
     from bench.report import markdown
     results = synthetic({"overview": 20.0})
     rows = {"overview": {"before_p50": 100.0, "after_p50": 70.0, "before_rounds": [98.0, 102.0],
-                         "after_rounds": [69.0, 71.0], "before_entry": "overview", "same_params": True},
-            "updown_count": {"before_p50": 90.0, "after_p50": 130.0, "before_rounds": [90.0, 90.0],
-                             "after_rounds": [130.0, 130.0], "before_entry": "updown", "same_params": False}}
+                         "after_rounds": [69.0, 71.0], "same_params": True},
+            "updown": {"before_p50": 90.0, "after_p50": 130.0, "before_rounds": [90.0, 90.0],
+                       "after_rounds": [130.0, 130.0], "same_params": False}}
     results["side_by_side"] = {"date": "2026-12-05T23:00", "rounds": 2, "repeat": 15, "load_average": [0.5, 0.4, 0.3],
                                "before": {"commit": "14862a6", "subject": "an earlier day"},
                                "after": {"commit": "abc1234", "modified": False},
@@ -296,7 +296,7 @@ def test_report_side_by_side_section_and_target():
     text = markdown(results)
     assert "## Before and after, side by side on one machine" in text
     assert "| overview | 100 (98, 102) | 70 (69, 71) | 0.70× |" in text
-    assert "| updown_count (other parameters) (before: its `updown`) | 90 (90, 90) | 130 (130, 130) | **1.44×** |" in text
+    assert "| updown (other parameters) | 90 (90, 90) | 130 (130, 130) | **1.44×** |" in text
     target = target_rows(results)["100,000: no analysis slower than before, side by side (embedded; 14862a6 → "
                                   "abc1234, 2026-12-05)"]
-    assert target == ("updown_count 90 → 130 ms", "**no**")
+    assert target == ("updown 90 → 130 ms", "**no**")
