@@ -289,6 +289,24 @@ def partner_flags(reader, label: str, among: set[str] | None = None) -> dict[str
             for i in alliance | party}
 
 
+def flag_changes(reader, label: str, holders: set[str] | None = None) -> list[dict]:
+    """The partner flags to write (``holders``: of these ids only): new or changed, and cleared where
+    no longer held."""
+    where, params = ("", {}) if holders is None else (" AND i.id IN $ids", {"ids": sorted(holders)})
+    stored = {r["id"]: r for r in reader.read(STORED_FLAGS.format(label=label, scope=where), params)}
+    want = partner_flags(reader, label, holders)
+    rows = [row for i, row in want.items() if stored.get(i) != row]
+    return rows + [{"id": i, "lead_alliance": None, "lead_party": None} for i in stored if i not in want]
+
+
+def segment_changes(reader) -> list[dict]:
+    """The chain segments' in-zone counts to write: new or changed, and cleared where no longer a chain's."""
+    stored = {r["id"]: r["n"] for r in reader.read(STORED_INSIDE)}
+    inside = segment_counts(reader)
+    rows = [{"id": s, "lead_inside": n} for s, n in inside.items() if stored.get(s) != n]
+    return rows + [{"id": s, "lead_inside": None} for s in stored if s not in inside]
+
+
 def refresh(store, tx, touched: Touched | None = None) -> None:
     """Recompute the aggregates inside ``tx`` (after the write's own work); write what changed.
     ``touched`` (graph/store.py: a write that deleted nothing): only the leads it can have changed
@@ -300,17 +318,10 @@ def refresh(store, tx, touched: Touched | None = None) -> None:
     holders = (touched.nodes | touched.ends | ids_of(reader, FLAG_HOLDERS, touched.nodes)) if scoped else None
     flagged = set()
     for label in ("Enterprise", "Institute"):
-        where, params = ("", {}) if holders is None else (" AND i.id IN $ids", {"ids": sorted(holders)})
-        stored = {r["id"]: r for r in reader.read(STORED_FLAGS.format(label=label, scope=where), params)}
-        want = partner_flags(reader, label, holders)
-        rows = [row for i, row in want.items() if stored.get(i) != row]
-        rows += [{"id": i, "lead_alliance": None, "lead_party": None} for i in stored if i not in want]
+        rows = flag_changes(reader, label, holders)
         store.set_properties(tx, label, rows)
         flagged.update(row["id"] for row in rows)
-    stored_inside = {r["id"]: r["n"] for r in reader.read(STORED_INSIDE)}
-    inside = segment_counts(reader)
-    rows = [{"id": s, "lead_inside": n} for s, n in inside.items() if stored_inside.get(s) != n]
-    rows += [{"id": s, "lead_inside": None} for s in stored_inside if s not in inside]
+    rows = segment_changes(reader)
     store.set_properties(tx, "Segment", rows)
     counted = {row["id"] for row in rows}
     leads = scope(reader, touched.nodes | flagged, touched.ends, counted, limit) if scoped else None
@@ -340,14 +351,8 @@ def refresh_in_batches(store, firms: int = FIRMS_PER_BATCH, progress=None) -> in
         written += len(rows)
     # Partner flags and segment counts first: a lead's aggregates read them as stored.
     for label in ("Enterprise", "Institute"):
-        stored = {r["id"]: r for r in store.read(STORED_FLAGS.format(label=label, scope=""), limit=None)}
-        want = partner_flags(store, label)
-        write(label, [row for i, row in want.items() if stored.get(i) != row] +
-              [{"id": i, "lead_alliance": None, "lead_party": None} for i in stored if i not in want])
-    stored_inside = {r["id"]: r["n"] for r in store.read(STORED_INSIDE, limit=None)}
-    inside = segment_counts(store)
-    write("Segment", [{"id": s, "lead_inside": n} for s, n in inside.items() if stored_inside.get(s) != n] +
-          [{"id": s, "lead_inside": None} for s in stored_inside if s not in inside])
+        write(label, flag_changes(store, label))
+    write("Segment", segment_changes(store))
     products = product_ties(store)        # every lead's product paths: read once, not per batch
     ids = sorted(r["id"] for r in store.read(ALL_FIRMS, limit=None))
     for start in range(0, len(ids), firms):
