@@ -33,6 +33,7 @@ from typing import Any
 from graph.store import Touched
 
 from queries.products import has_includes, product_ties
+from queries.segments import read_stored_inside
 from queries.lead_scoring import (ALLIANCE_BONUS, GROUP_WEIGHT, OWN_ORG_FORM, PARTY_BONUS, RESEARCH_WEIGHT, TIES,
                                   UNKNOWN_WEIGHT, _points, exact)
 
@@ -171,7 +172,6 @@ SCOPED = " AND o.id IN $scope"
 SCOPED_HINT = {"neo4j": " USING INDEX o:Enterprise(id)", "embedded": ""}
 ALL_LEADS_SCOPED = "MATCH (o:Enterprise){hint} WHERE o.in_zone = false" + SCOPED
 CHAIN_SEGMENTS = "MATCH (s:Segment)-[:PART_OF]->(:Chain) RETURN DISTINCT s.id AS id"
-STORED_INSIDE = "MATCH (s:Segment) WHERE s.lead_inside IS NOT NULL RETURN s.id AS id, s.lead_inside AS n"
 
 
 class TxReader:
@@ -301,7 +301,7 @@ def flag_changes(reader, label: str, holders: set[str] | None = None) -> list[di
 
 def segment_changes(reader) -> list[dict]:
     """The chain segments' in-zone counts to write: new or changed, and cleared where no longer a chain's."""
-    stored = {r["id"]: r["n"] for r in reader.read(STORED_INSIDE)}
+    stored = read_stored_inside(reader)
     inside = segment_counts(reader)
     rows = [{"id": s, "lead_inside": n} for s, n in inside.items() if stored.get(s) != n]
     return rows + [{"id": s, "lead_inside": None} for s in stored if s not in inside]
@@ -430,7 +430,7 @@ def check(store, limit: int = 20) -> list[str]:
         for i in sorted(set(stored) | set(want)):
             if stored.get(i) != want.get(i):
                 problems.append(f"{label} {i}: partner flags stored {stored.get(i)}, recomputed {want.get(i)}")
-    stored_inside = {r["id"]: r["n"] for r in store.read(STORED_INSIDE)}
+    stored_inside = read_stored_inside(store)
     inside = segment_counts(store)
     for s in sorted(set(stored_inside) | set(inside)):
         if stored_inside.get(s) != inside.get(s):

@@ -80,18 +80,14 @@ def _hop(store: Store, label: str, rel: str, starts: list[str], frontier: list[s
     return store.read(FROM_FRONTIER.format(**fmt), {"ids": frontier, "n": n})
 
 
-def _reach_levels(depth: int) -> str:
-    """Neo4j: the nodes within ``depth`` hops, counted in one query, level by level (each level the
-    DISTINCT neighbours of the one before, so no path is enumerated: a variable-length pattern or
-    ANY SHORTEST took 3-7 s from a hub at 100k firms).  The depth is an int checked against MAX_DEPTH."""
-    text = ("MATCH (s:{label}) WHERE s.id IN $starts MATCH (s){l}[:{rel}]{r}(b:{label}) "
-            "WITH collect(DISTINCT b) AS l1")
-    for level in range(2, depth + 1):
-        # A CALL { } that aggregates gives one row even when a level is empty.
-        text += (f" CALL {{{{ WITH l{level - 1} UNWIND l{level - 1} AS a MATCH (a){{l}}[:{{rel}}]{{r}}(b:{{label}}) "
-                 f"RETURN collect(DISTINCT b) AS l{level} }}}}")
-    every = " + ".join(f"l{k}" for k in range(1, depth + 1))
-    return text + f" UNWIND {every} AS b WITH DISTINCT b WHERE NOT b.id IN $starts RETURN count(b) AS n"
+def _reach_pruned(depth: int) -> str:
+    """Neo4j, from one start: a variable-length pattern whose ends are counted DISTINCT, which Neo4j 5
+    plans as a breadth-first pruning expand (``VarLengthExpand(Pruning,BFS)``: each node visited once,
+    no path enumerated): 77 ms from the benchmark's hub at 100k firms (65,406 reached) against 148 ms
+    for the level-by-level collect it replaces.  Without the DISTINCT (``count(*)``) it enumerates
+    paths (seconds).  The depth is an int checked against MAX_DEPTH."""
+    return ("MATCH (s:{label} {{id: $start}}){l}[:{rel}*1.." + str(depth) + "]{r}(b:{label}) "
+            "WHERE b <> s RETURN count(DISTINCT b) AS n")
 
 
 def _reach_shortest(depth: int) -> str:
@@ -104,8 +100,9 @@ def _reach_shortest(depth: int) -> str:
             "WHERE b.id <> $start RETURN count(*) AS n")
 
 
-# Each store counts in one query its own way; the portable count is reachable's hop-by-hop walk.
-REACH_COUNT = {depth: Dialect(None, neo4j=_reach_levels(depth), embedded=_reach_shortest(depth),
+# Each store counts from one start in one query its own way; the portable count (and the count from
+# several starts: a project's segments, hundreds of nodes at most) is reachable's hop-by-hop walk.
+REACH_COUNT = {depth: Dialect(None, neo4j=_reach_pruned(depth), embedded=_reach_shortest(depth),
                               name=f"paths.REACH_COUNT[{depth}]")
                for depth in range(1, MAX_DEPTH + 1)}
 
@@ -113,10 +110,9 @@ REACH_COUNT = {depth: Dialect(None, neo4j=_reach_levels(depth), embedded=_reach_
 def reachable(store: Store, label: str, rel: str, starts: list[str], side: str, depth: int) -> int:
     """How many nodes one side reaches within ``depth`` (the same hops as walk, without the cap)."""
     counted = REACH_COUNT[depth].text(store)
-    if counted and (store.backend != "embedded" or len(starts) == 1):
+    if counted and len(starts) == 1:
         l, r = ARROWS[side]
-        rows = store.read(counted.format(label=label, rel=rel, l=l, r=r),
-                          {"starts": sorted(starts), "start": starts[0]})
+        rows = store.read(counted.format(label=label, rel=rel, l=l, r=r), {"start": starts[0]})
         return rows[0]["n"]
     frontier, seen, found = sorted(starts), set(starts), 0
     for distance in range(1, depth + 1):

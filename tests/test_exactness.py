@@ -193,3 +193,21 @@ def test_cli_table_fits_100_columns_with_cjk_aligned(zone):
 def test_readme_says_how_to_run_the_cli_after_make_run():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert ".venv/bin/chaingraph" in readme
+
+
+CYCLE = {"Enterprise.csv": "id,name,in_zone\na,甲,true\nb,乙,true\nc,丙,true\nd,丁,false\ne,戊,false\n",
+         # a → b → c → a (a cycle back to the start), c → d → e
+         "SUPPLIES.csv": "from,to,weight\na,b,0.5\nb,c,0.5\nc,a,0.5\nc,d,0.5\nd,e,0.5\n"}
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def cyclic(request, tmp_path_factory):
+    yield load_zone(request, tmp_path_factory, write_folder(tmp_path_factory.mktemp("cycle-files"), CYCLE))
+
+
+def test_updown_counts_each_firm_once_and_never_the_start(cyclic):
+    """The count of a cut walk (each store's one-query form) counts each firm reached once, at any
+    number of paths to it, and not the start a cycle leads back to."""
+    for depth, total in ((1, 1), (2, 2), (3, 3), (4, 4), (6, 4)):
+        result = cyclic.run("updown", id="a", direction="down", depth=depth, cap=1, count_all=True)
+        assert (result.extra["truncated"], result.extra["total"]) == (depth > 1, total), depth

@@ -266,3 +266,26 @@ def test_a_repair_in_batches_of_firms_ends_where_one_transaction_does(big):
     assert written >= len(problems)
     assert big.read("MATCH (o:Enterprise {id: $id}) RETURN o.lead_ties AS t", {"id": lead})[0]["t"] is None
     assert refresh_in_batches(big, firms=700) == 0
+
+
+def test_gaps_over_every_chain_read_the_kept_counts_and_count_the_rest(big, monkeypatch):
+    """Gaps over every chain read the chain segments' in-zone counts from the aggregates; a segment in
+    no chain (a FEEDS neighbour) is counted, and so is every segment of a store without them."""
+    from queries import segments
+    every = {"weak_threshold": 10**6}     # every segment weak (the generated zone has no gap)
+    gap = registry.get("gaps").run(big, **every).table.iloc[0]["segment"]
+    inside = big.read("MATCH (e:Enterprise) WHERE e.in_zone = true RETURN e.id AS id ORDER BY id LIMIT 1")[0]["id"]
+
+    def add_free_segment(tx):
+        big.upsert_nodes(tx, "Segment", [{"id": "seg_free", "name": "链外环节"}])
+        big.upsert_rels(tx, "FEEDS", "Segment", "Segment", [{"from": "seg_free", "to": gap}])
+        big.upsert_rels(tx, "IN_SEGMENT", "Enterprise", "Segment", [{"from": inside, "to": "seg_free"}])
+    big.write(add_free_segment)
+    kept = registry.get("gaps").run(big, **every).table
+    assert "链外环节(1家)" in kept[kept["segment"] == gap].iloc[0]["reason_zh"]
+    with monkeypatch.context() as m:
+        m.setattr(segments, "read_stored_inside", lambda store: {})
+        counted = registry.get("gaps").run(big, **every).table
+    assert kept.to_dict("records") == counted.to_dict("records")
+    big.write(lambda tx: tx.run("MATCH (s:Segment) SET s.lead_inside = NULL"), maintain=False)
+    assert registry.get("gaps").run(big, **every).table.to_dict("records") == counted.to_dict("records")
