@@ -265,7 +265,10 @@ def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_thresh
                   inside: int) -> list[dict]:
     """Leads whose score the hypothetical firms change (what-if).  Only the gap bonus can change, and
     only for leads in ``segment``, and only if that segment's status changes: those leads are read
-    once and scored twice.  ``inside``: the segment's in-zone firms (the caller has just counted them)."""
+    once and scored twice.  ``inside``: the segment's in-zone firms (the caller has just counted them).
+    Scores are the leads' own: a lead's product paths add their points, and a lead with product paths
+    only is listed as well (queries/product_leads.py)."""
+    from queries.product_leads import changed_product_only, segment_product_paths, with_product_points
     kinds = check_kinds(None)
     counts = LeadData(inside={segment: inside})
     if counts.status(segment, weak_threshold) == counts.status(segment, weak_threshold, extra):
@@ -278,13 +281,18 @@ def changed_leads(store: Store, segment: str, extra: dict[str, int], weak_thresh
                       for r in store.read(SEGMENT_LEADS.format(pattern=TIE_PATTERN[part].format(rels=rels)),
                                           {"segment": segment, "cap": MAX_SEGMENT_LEADS})})
     data = read_leads(store, ids, kinds, segment="" if by_products is not None else segment)
-    before = sorted((score(lead, data, weak_threshold) for lead in data.ties), key=lambda r: (-r["_exact"], r["lead"]))
+    paths = segment_product_paths(store, segment)
     out = []
-    for row in before:
-        after = score(row["lead"], data, weak_threshold, extra)
-        if after["_exact"] != row["_exact"]:
+    for lead in data.ties:
+        before, after = score(lead, data, weak_threshold), score(lead, data, weak_threshold, extra)
+        if after["_exact"] != before["_exact"]:
             # gap: the bonus's status (缺/弱, "" for none), so a lead losing its bonus shows 缺 → "".
-            out.append({"lead": row["lead"], "name": data.names.get(row["lead"], {}).get("name") or row["lead"],
-                        "gap_before": row["gap"], "gap_after": after["gap"],
-                        "score_before": row["score"], "score_after": after["score"]})
-    return out
+            exact = with_product_points(before["_exact"], paths.get(lead, 0))
+            out.append({"lead": lead, "name": data.names.get(lead, {}).get("name") or lead,
+                        "gap_before": before["gap"], "gap_after": after["gap"], "score_before": float(exact),
+                        "score_after": float(with_product_points(after["_exact"], paths.get(lead, 0))),
+                        "_exact": exact})
+    only = sorted(set(paths) - set(data.ties))
+    out += changed_product_only(store, only, paths, extra, weak_threshold) if only else []
+    out.sort(key=lambda r: (-r["_exact"], r["lead"]))
+    return [{k: v for k, v in r.items() if k != "_exact"} for r in out]

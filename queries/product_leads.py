@@ -38,12 +38,7 @@ def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[
     data.names = names_of(store, ENTERPRISE_INFO, leads)
     rows = {}
     for lead in leads:
-        gap, gap_segment = "", ""
-        for seg in sorted(data.segments_of[lead]):
-            if seg in data.segment_names:
-                status = data.status(seg, weak_threshold)
-                if status in GAP_BONUS and GAP_BONUS[status] > GAP_BONUS.get(gap, 0):
-                    gap, gap_segment = status, seg
+        gap, gap_segment = best_gap(data, lead, weak_threshold)
         total = GAP_BONUS[gap] if gap else Decimal(0)
         explanation_zh, explanation_en = explain([], gap, data.segment_names.get(gap_segment, ""), 0, 0)
         info = data.names.get(lead, {})
@@ -55,6 +50,50 @@ def _product_only(store: Store, leads: list[str], weak_threshold: int) -> tuple[
                       "_segments": sorted(data.segments_of[lead]), "_partners": [], "_paths": [], "_names": {},
                       "_alliances": {}}
     return data, rows
+
+
+def best_gap(data: LeadData, lead: str, weak_threshold: int, extra: dict[str, int] | None = None) -> tuple[str, str]:
+    """(status, segment) of the lead's chain segment with the biggest gap bonus ("" when none), as
+    score() picks it; ``extra``: hypothetical in-zone firms (what-if)."""
+    gap, gap_segment = "", ""
+    for seg in sorted(data.segments_of[lead]):
+        if seg in data.segment_names:
+            status = data.status(seg, weak_threshold, extra)
+            if status in GAP_BONUS and GAP_BONUS[status] > GAP_BONUS.get(gap, 0):
+                gap, gap_segment = status, seg
+    return gap, gap_segment
+
+
+def with_product_points(exact: Decimal, n: int) -> Decimal:
+    """A score with ``n`` product paths added, exactly as the leads add them."""
+    return exact + Decimal(repr(float(PRODUCT_POINTS * n)))
+
+
+def segment_product_paths(store: Store, segment: str) -> dict[str, int]:
+    """{lead: its number of product paths} for the leads in ``segment`` that have any (by IN_SEGMENT
+    or by what they make); empty when the zone has no products."""
+    if not has_products(store):
+        return {}
+    ties = product_ties(store)
+    return {lead: len(ties[lead]) for lead in sorted(_segment_leads(store, segment, list(ties)))} if ties else {}
+
+
+def changed_product_only(store: Store, leads: list[str], paths: dict[str, int], extra: dict[str, int],
+                         weak_threshold: int) -> list[dict]:
+    """What-if for leads with product paths only: those whose gap bonus the hypothetical firms change,
+    each with its gap and score before and after (the leads' scores: bonus + product points)."""
+    data, rows = _product_only(store, leads, weak_threshold)
+    out = []
+    for lead in leads:
+        gap = best_gap(data, lead, weak_threshold, extra)[0]
+        if gap == rows[lead]["gap"]:
+            continue
+        after = GAP_BONUS[gap] if gap else Decimal(0)
+        before_exact = with_product_points(rows[lead]["_exact"], paths[lead])
+        after_exact = with_product_points(after, paths[lead])
+        out.append({"lead": lead, "name": rows[lead]["name"], "gap_before": rows[lead]["gap"], "gap_after": gap,
+                    "score_before": float(before_exact), "score_after": float(after_exact), "_exact": before_exact})
+    return out
 
 
 def _in_chain(store: Store, chain: str, leads: list[str], data: LeadData) -> set[str]:
@@ -155,7 +194,7 @@ def _merge(row: dict, ts: list[dict], max_paths: int, fname, pname, *, n: int | 
     ones when ``n`` and ``partners_total`` give the whole."""
     n = len(ts) if n is None else n
     points = PRODUCT_POINTS * n
-    row["_exact"] = _exact(row) + Decimal(repr(float(points)))
+    row["_exact"] = with_product_points(_exact(row), n)
     row["score"] = float(row["_exact"])
     row["explanation_zh"] = "；".join(x for x in (row["explanation_zh"], f"产品上下游关系×{n}(+{points:g}，推断)") if x)
     row["explanation_en"] = "; ".join(x for x in (row["explanation_en"], f"product tie×{n} (+{points:g}, inferred)") if x)

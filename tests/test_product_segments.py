@@ -91,8 +91,15 @@ def test_what_if_names_the_leads_in_the_segment_by_what_they_make(zone, folder, 
     before, after = ref.leads(g, gaps=True), ref.leads(g, extra={"sg": firms}, gaps=True)
     expected = {k: (before[k][1], after[k][1]) for k in before if after[k] != before[k]}
     assert "m1" in expected
+    expected["q1"] = ("缺", "弱" if firms == 1 else "")      # product paths only: in sg by pq
     got = zone.run("what_if", segment="sg", firms=firms).extra["leads_changed"]
     assert {r["lead"]: (r["gap_before"], r["gap_after"]) for r in got.to_dict("records")} == expected
+    # The leads' own scores: q1 is one product path (0.5) plus the gap bonus (3 for 缺, 2 for 弱).
+    q1 = got.set_index("lead").loc["q1"]
+    assert (q1["score_before"], q1["score_after"]) == (0.5 + 3, 0.5 + (2 if firms == 1 else 0))
+    leads = {r["lead"]: r["score"] for r in zone.run("leads", limit=100).extra["rows"]}
+    assert {lead: leads[lead] for lead in got["lead"]} == dict(zip(got["lead"], got["score_before"]))
+    assert list(got["score_before"]) == sorted(got["score_before"], reverse=True)
 
 
 # Two small imports, each scoped: `sw INCLUDES pz` puts m4 (maker of pz) in the weak segment sw; a new
