@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -198,10 +199,41 @@ def data_changed() -> None:
     st.cache_data.clear()
 
 
+DEFAULT_CACHE_TTL_S = 60
+
+
+def cache_ttl() -> float:
+    """Seconds a cached answer may be shown (``CHAINGRAPH_CACHE_TTL_S``, default 60).  The app's own
+    writes clear the cache at once; a write by anyone else (a colleague's import into the same Neo4j
+    server, the command line) shows within this time, or at once with 刷新数据 (``reload_button``)."""
+    raw = os.environ.get("CHAINGRAPH_CACHE_TTL_S", "").strip() or str(DEFAULT_CACHE_TTL_S)
+    try:
+        ttl = float(raw)
+    except ValueError:
+        ttl = 0.0
+    if not 0 < ttl < float("inf"):
+        raise ValueError(f"CHAINGRAPH_CACHE_TTL_S must be a positive number of seconds, not {raw!r}")
+    return ttl
+
+
 def store_key() -> str:
-    """Which store the cached answers belong to: a process normally has one, but a cache keyed on the
-    backend alone would hand one data folder's answers to another (tests, a changed environment)."""
-    return "|".join((backend(), os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"), os.environ.get("NEO4J_URI", "")))
+    """Which store the cached answers belong to, and for which period of ``cache_ttl`` seconds: every
+    cached function takes it first, so an answer is computed again once its period is over.  A process
+    normally has one store, but a cache keyed on the backend alone would hand one data folder's answers
+    to another (tests, a changed environment)."""
+    period = int(time.time() // cache_ttl())
+    return "|".join((backend(), os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"), os.environ.get("NEO4J_URI", ""),
+                     str(period)))
+
+
+def reload_button() -> None:
+    """刷新数据 in the sidebar: every cached answer dropped now, for whoever wants another user's
+    import without waiting for the cache's time limit."""
+    if st.sidebar.button(tr("刷新数据", "Reload data"), key="reload_data",
+                         help=tr(f"重新读取图数据库（其他用户的导入最迟 {cache_ttl():g} 秒后自动显示）",
+                                 f"Read the graph store again (other users' imports show within {cache_ttl():g} s)")):
+        data_changed()
+        st.rerun()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -212,7 +244,8 @@ def _cached(store: str, name: str, frozen: tuple):
 
 
 def cached_query(name: str, **params):
-    """Run a library query through Streamlit's cache (cleared after every import)."""
+    """Run a library query through Streamlit's cache (cleared after every write the app makes; an
+    answer is kept for one ``cache_ttl`` period at most, see ``store_key``)."""
     frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     return _cached(store_key(), name, frozen)
 

@@ -1,6 +1,7 @@
 """Streamlit AppTest: every page on both stores; page content, the console, language, a store that is down."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -233,3 +234,38 @@ def test_panorama_segment_link_and_english(backend, monkeypatch):
     width, height = png_size(png)
     assert width == ON_PAGE_WIDTH and sorted(boxes) == [f"seg_pv_{i}" for i in range(1, 8)]
     assert all(0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height for x0, y0, x1, y1 in boxes.values())
+
+
+def test_a_write_made_outside_the_app_shows_after_the_cache_time_or_at_once_with_reload(backend, monkeypatch):
+    """Cached answers (the explorer's node details here) follow a write the app did not make (another
+    user's import into a shared server): in the next CHAINGRAPH_CACHE_TTL_S period, or at once with
+    刷新数据 in the sidebar."""
+    from app_pages import common
+    ttl = 3.0
+    monkeypatch.setenv("CHAINGRAPH_CACHE_TTL_S", str(ttl))
+    at = open_page(monkeypatch, "overview")
+    at.run()                                    # the app loads the bundled zone into the empty store
+    store = common.get_store()
+
+    def shown_name() -> str:
+        table = common.cached_query("node", id="ent_jingao").table
+        return dict(zip(table["property"], table["value"]))["name"]
+
+    def rename(name: str) -> None:
+        store.write(lambda tx: tx.run("MATCH (e:Enterprise {id: 'ent_jingao'}) SET e.name = $name", {"name": name}))
+
+    time.sleep(ttl - time.time() % ttl + 0.05)  # the start of a period: what follows fits in it
+    old = shown_name()
+    rename(old + "（新）")
+    assert shown_name() == old                  # the same period: the cached answer
+    time.sleep(ttl - time.time() % ttl + 0.05)
+    assert shown_name() == old + "（新）"       # the next period: read again
+    rename(old)
+    assert shown_name() == old + "（新）"
+    button = at.sidebar.button(key="reload_data")
+    assert button.label == "刷新数据"
+    button.click().run()
+    assert shown_name() == old                  # dropped at once
+    monkeypatch.setenv("CHAINGRAPH_CACHE_TTL_S", "0")
+    with pytest.raises(ValueError, match="CHAINGRAPH_CACHE_TTL_S must be a positive number"):
+        common.store_key()
