@@ -200,6 +200,7 @@ def data_changed() -> None:
 
 
 DEFAULT_CACHE_TTL_S = 60
+clock = time.time          # the cache periods' clock (a test moves it instead of waiting)
 
 
 def cache_ttl() -> float:
@@ -221,14 +222,22 @@ def store_key() -> str:
     cached function takes it first, so an answer is computed again once its period is over.  A process
     normally has one store, but a cache keyed on the backend alone would hand one data folder's answers
     to another (tests, a changed environment)."""
-    period = int(time.time() // cache_ttl())
+    period = int(clock() // cache_ttl())
     return "|".join((backend(), os.environ.get("CHAINGRAPH_DATA_DIR", ".chaingraph"), os.environ.get("NEO4J_URI", ""),
                      str(period)))
 
 
 def reload_button() -> None:
     """刷新数据 in the sidebar: every cached answer dropped now, for whoever wants another user's
-    import without waiting for the cache's time limit."""
+    import without waiting for the cache's time limit.  A bad ``CHAINGRAPH_CACHE_TTL_S`` stops every
+    page here with a message (it would otherwise fail each page in its first cached read)."""
+    try:
+        cache_ttl()
+    except ValueError:
+        raw = os.environ.get("CHAINGRAPH_CACHE_TTL_S", "")
+        st.error(tr(f"配置错误：`CHAINGRAPH_CACHE_TTL_S` 应为正的秒数，现为 {md(repr(raw))}",
+                    f"Configuration error: `CHAINGRAPH_CACHE_TTL_S` must be a positive number of seconds, not {md(repr(raw))}"))
+        st.stop()
     if st.sidebar.button(tr("刷新数据", "Reload data"), key="reload_data",
                          help=tr(f"重新读取图数据库（其他用户的导入最迟 {cache_ttl():g} 秒后自动显示）",
                                  f"Read the graph store again (other users' imports show within {cache_ttl():g} s)")):
