@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import re
 
+from playwright.sync_api import expect
+
 from tests.conftest import BUNDLED, ROOT
 from tests.test_browser import ARTIFACTS, USERS, ZH_PAGES, app_url, browser, data_dir  # noqa: F401 (fixtures)
 
@@ -171,7 +173,9 @@ def test_panorama_cards_are_clicked(browser, app_url):  # noqa: F811
         assert "segment=seg_pv_2" in page.url
         # The picture is drawn again with the chosen card framed: a click before that lands on the old one.
         framed = page.locator(".vega-embed path[aria-roledescription='rect mark'][stroke='#1f6feb']")
-        framed.wait_for()
+        # While Streamlit reruns, the run before's picture can still be on the page beside the new one
+        # (a full run failed once on two framed cards): wait until one picture is left.
+        expect(framed).to_have_count(1, timeout=60000)
         assert "光伏·多晶硅" in framed.get_attribute("aria-label")
         page.wait_for_timeout(500)
         cards.first.click()                                   # the first card: a missing segment with a lead
