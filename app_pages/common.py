@@ -232,15 +232,15 @@ def reload_button() -> None:
     import without waiting for the cache's time limit.  A bad ``CHAINGRAPH_CACHE_TTL_S`` stops every
     page here with a message (it would otherwise fail each page in its first cached read)."""
     try:
-        cache_ttl()
+        ttl = cache_ttl()
     except ValueError:
         raw = os.environ.get("CHAINGRAPH_CACHE_TTL_S", "")
         st.error(tr(f"配置错误：`CHAINGRAPH_CACHE_TTL_S` 应为正的秒数，现为 {md(repr(raw))}",
                     f"Configuration error: `CHAINGRAPH_CACHE_TTL_S` must be a positive number of seconds, not {md(repr(raw))}"))
         st.stop()
     if st.sidebar.button(tr("刷新数据", "Reload data"), key="reload_data",
-                         help=tr(f"重新读取图数据库（其他用户的导入最迟 {cache_ttl():g} 秒后自动显示）",
-                                 f"Read the graph store again (other users' imports show within {cache_ttl():g} s)")):
+                         help=tr(f"重新读取图数据库（其他用户的导入最迟 {ttl:g} 秒后自动显示）",
+                                 f"Read the graph store again (other users' imports show within {ttl:g} s)")):
         data_changed()
         st.rerun()
 

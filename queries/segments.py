@@ -134,7 +134,8 @@ def count_firms(store: Store, ids: list[str] | None, *, stored: bool = False) ->
     else:
         for r in store.read(ALL_FIRM_COUNTS.text(store)) if ids is None else store.read(FIRM_COUNTS, {"ids": ids}):
             firms[r["id"]] = r["n"]
-        for r in inside_counts(store, ids, [s for s in firms if s not in kept] if kept else None):
+        # Where the chain segments' counts are kept, only the others (few: segments in no chain).
+        for r in inside_counts(store, [s for s in firms if s not in kept] if kept else ids):
             inside[r["id"]] = r["n"]
     # A firm is also in a segment when it makes a product the segment includes (INCLUDES).
     from queries.products import firms_by_included
@@ -157,14 +158,11 @@ def read_stored_inside(store: Store) -> dict[str, int]:
     return {r["id"]: r["n"] for r in store.read(STORED_INSIDE)}
 
 
-def inside_counts(store: Store, ids: list[str] | None, missing: list[str] | None) -> list[dict]:
-    """In-zone firms per segment by IN_SEGMENT: of ``ids`` (every segment when None), or, where the
-    chain segments' counts are kept, of the ``missing`` others only (few: segments in no chain)."""
-    if ids is not None:
-        return store.read(INSIDE_COUNTS, {"ids": ids})
-    if missing is not None:
-        return store.read(INSIDE_COUNTS, {"ids": missing}) if missing else []
-    return store.read(ALL_INSIDE_COUNTS.text(store))
+def inside_counts(store: Store, ids: list[str] | None) -> list[dict]:
+    """In-zone firms per segment by IN_SEGMENT: of ``ids`` (every segment when None)."""
+    if ids is None:
+        return store.read(ALL_INSIDE_COUNTS.text(store))
+    return store.read(INSIDE_COUNTS, {"ids": ids}) if ids else []
 
 
 def read_state(store: Store, chains: list[str] | None = None, *, projects: bool = True) -> ChainState:
