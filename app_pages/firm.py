@@ -52,7 +52,7 @@ def page() -> None:
     st.subheader(md(me["name"]))
     st.caption((tr("园区内企业", "In the zone") if me["in_zone"] else tr("园区外企业", "Outside the zone")) + f" · {md(me['id'])}")
     st.page_link(nav.PAGES["updown"], label=tr("上下游（供应商、客户，含经产品推断）→",
-                                               "Upstream & downstream (suppliers, customers, inferred too) →"),
+                                               "Upstream & downstream (suppliers, customers, also inferred from products) →"),
                  query_params={"id": me["id"]})
     details = cached_query("node", id=me["id"]).table
     with st.expander(tr("基本信息", "Details"), expanded=False):

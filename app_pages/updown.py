@@ -2,7 +2,7 @@
 
 From a firm, a segment, a project or a product named as people know it (queries/resolve.py; the
 candidates when a name is ambiguous or unknown): recorded ties (SUPPLIES between firms, FEEDS between
-segments) and firms inferred through products (FEEDS between what they make), drawn left→right from
+segments) and firms inferred from products (FEEDS between what they make), drawn left→right from
 upstream to downstream with positions computed here (drawing.stage_positions, no physics), inferred
 ties dashed; the answers in a table with the explaining path; what the cap left out is counted.
 The view is in the URL (/updown?id=…&direction=…&depth=…&cap=…), so it can be linked and shared.
@@ -93,7 +93,7 @@ def legend(graph: Subgraph) -> str:
     parts = [drawing.legend_html({n["label"] for n in graph.nodes.values()}),
              line.format(dash="", text=e(tr("记录的关系", "recorded tie")))]
     if any(edge.get("inferred") for edge in graph.edges):
-        parts.append(line.format(dash=' stroke-dasharray="5,4"', text=e(tr("经产品推断", "inferred through products"))))
+        parts.append(line.format(dash=' stroke-dasharray="5,4"', text=e(tr("经产品推断", "inferred from products"))))
     if any(n["label"] == "Enterprise" and n.get("in_zone") is False for n in graph.nodes.values()):
         parts.append('<span style="display:inline-block;margin-right:12px"><span style="display:inline-block;width:12px;'
                      f'height:12px;border-radius:6px;background:{drawing.OUT_OF_ZONE};margin-right:4px"></span>'
@@ -216,7 +216,7 @@ def page() -> None:
     counts = {d: int((table["direction"] == d).sum()) for d in ("up", "down")}
     inferred = int((table["basis"] == "inferred").sum())
     st.caption(tr(f"上游 {counts['up']} 个，下游 {counts['down']} 个；其中经产品推断 {inferred} 个。",
-                  f"{counts['up']} upstream, {counts['down']} downstream; {inferred} of them inferred through products."))
+                  f"{counts['up']} upstream, {counts['down']} downstream; {inferred} of them inferred from products."))
     _not_shown(result, view)
     why_empty(result)
     if table.empty:

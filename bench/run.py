@@ -249,6 +249,31 @@ def bench_queries(store, repeat: int, params: dict[str, dict] | None = None) -> 
     return out
 
 
+def warm_pass(store, queries: dict[str, dict], repeat: int) -> None:
+    """A second pass over every analysis, after the first pass ran them all: ``warm_p50_ms`` beside each
+    ``p50_ms``.  The first pass starts right after a load, on a server whose JIT, caches and heap are
+    still settling from it (Neo4j at 100k: gaps 58 ms in the first pass, 23-27 ms once warm); users meet
+    a server that has been running.  Both stores get the same pass; failed and slow analyses none."""
+    from queries import registry
+    for name, q in queries.items():
+        if "p50_ms" not in q or q["cold_ms"] > SLOW_ANALYSIS_S * 1000:
+            continue
+        spec, params = registry.get(ANALYSIS_OF.get(name, name)), q["params"]
+        times, budget = [], time.perf_counter() + max(30.0, q["cold_ms"] * 3 / 1000)
+        try:
+            for _ in range(repeat):
+                started = time.perf_counter()
+                spec.run(store, **params)
+                times.append(time.perf_counter() - started)
+                if len(times) >= 3 and started > budget:
+                    break
+        except Exception as exc:   # noqa: BLE001 — recorded, as in the first pass
+            log(f"{name} failed in the warm pass: {exc}")
+            q["warm_error"] = f"{type(exc).__name__}: {exc}"[:300]
+            continue
+        q["warm_p50_ms"] = round(statistics.median(times) * 1000, 2)
+
+
 def time_analysis(name: str, spec, store, params: dict, repeat: int) -> dict:
     started = time.perf_counter()
     spec.run(store, **params)
@@ -407,6 +432,8 @@ def run(scales: list[int], backends: list[str], repeat: int = 20, seed: int = 1,
                 store_params = representative(store)
                 params = params or store_params
                 entry["stores"][backend]["queries"] = bench_queries(store, repeat, store_params)
+                log(f"{scale}: the warm pass on {backend}")
+                warm_pass(store, entry["stores"][backend]["queries"], repeat)
                 log(f"{scale}: a small import on {backend}")
                 entry["stores"][backend]["small_write"] = bench_small_write(store, work)
                 store.close()

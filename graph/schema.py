@@ -261,14 +261,16 @@ def ladybug_ddl() -> list[str]:
 
 
 def neo4j_ddl() -> list[str]:
-    """Neo4j: a uniqueness constraint on id and an index on name for every label, and an index on each
-    property declared ``index`` (Enterprise.in_zone: the in-zone firms are found by an index seek and
-    joined, never by reading every firm's properties; docs/neo4j-plans.md)."""
+    """Neo4j: a uniqueness constraint on id and a range and a text index on name for every label, and
+    an index on each property declared ``index`` (Enterprise.in_zone: the in-zone firms are found by an
+    index seek and joined, never by reading every firm's properties; docs/neo4j-plans.md)."""
     stmts = []
     for label in NODE_LABELS:
         low = label.name.lower()
         stmts.append(f"CREATE CONSTRAINT {low}_id IF NOT EXISTS FOR (n:{label.name}) REQUIRE n.id IS UNIQUE")
         stmts.append(f"CREATE INDEX {low}_name IF NOT EXISTS FOR (n:{label.name}) ON (n.name)")
+        # search's CONTAINS on a name (queries/explore.py), which the range index above cannot answer
+        stmts.append(f"CREATE TEXT INDEX {low}_name_text IF NOT EXISTS FOR (n:{label.name}) ON (n.name)")
         for prop in label.props:
             if prop.index:
                 stmts.append(f"CREATE INDEX {low}_{prop.name} IF NOT EXISTS FOR (n:{label.name}) ON (n.{_quote(prop.name)})")

@@ -178,6 +178,10 @@ class Store(ABC):
     def _write(self, work: Callable[[Tx], Any]) -> Any:
         """The engine's write transaction."""
 
+    def statistics_changed(self) -> None:
+        """A write changed the graph's shape (loaders/load.py: RESHAPED): queries from now on should be
+        planned on the new graph's statistics.  Nothing to do for an engine that keeps no plans."""
+
     @abstractmethod
     def create_schema(self) -> None: ...
 

@@ -218,7 +218,7 @@ def write_plan(store: Store, plan: LoadPlan | ColumnarPlan, progress: Progress |
                         progress(name, done, total)
     store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total),
                 touched=touched_ids(store, plan, clear_first))
-    return LoadSummary(before, store.counts(), plan.row_counts())
+    return _written(store, before, plan.row_counts())
 
 
 def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None = None,
@@ -288,7 +288,25 @@ def write_columnar(store: Store, plan: ColumnarPlan, progress: Progress | None =
 
     store.write(work, maintain=maintain, before_refresh=_refreshing(progress, total),
                 touched=touched_ids(store, plan, clear_first))
-    return LoadSummary(before, store.counts(), counts)
+    return _written(store, before, counts)
+
+
+# A load that changes a label's or type's count by this share or more changes the graph's shape: the
+# store is told, so that its queries are planned on statistics of the new graph (Neo4j's index samples
+# lag a bulk write; a plan made in between was kept: docs/neo4j-plans.md 22).
+RESHAPED = 0.10
+
+
+def _written(store: Store, before: dict[str, dict[str, int]], rows: dict[str, int]) -> LoadSummary:
+    after = store.counts()
+    if reshaped(before, after):
+        store.statistics_changed()
+    return LoadSummary(before, after, rows)
+
+
+def reshaped(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> bool:
+    return any(abs(n - before[kind].get(name, 0)) >= RESHAPED * max(before[kind].get(name, 0), 1)
+               for kind, counts in after.items() for name, n in counts.items())
 
 
 def touched_ids(store: Store, plan: LoadPlan | ColumnarPlan, clear_first: bool) -> Touched | None:

@@ -213,7 +213,7 @@ def product_ties(store: Store) -> dict[str, list[dict]]:
 def product_sentence(t: dict, lead_name: str, partner_name: str, pname) -> str:
     p, q = pname(t["product"]), pname(t["partner_product"])
     relation = f"{q} 的上游材料 {p}" if t["side"] == "up" else f"{q} 的下游产品 {p}"
-    return f"{lead_name} 造 {p}；{relation}；{partner_name} 造 {q}，{partner_name} 在园区（推断 / inferred）"
+    return f"{lead_name} 造 {p}；{relation}；{partner_name} 造 {q}，{partner_name} 在园区（经产品推断）"
 
 
 def product_sentence_en(t: dict, lead_name: str, partner_name: str, pname) -> str:

@@ -198,3 +198,26 @@ def test_neo4j_has_the_in_zone_index_the_variants_join_on(neo4j_session_store):
     found = neo4j_session_store.read("SHOW INDEXES YIELD labelsOrTypes, properties, state "
                                      "WHERE labelsOrTypes = ['Enterprise'] AND properties = ['in_zone'] RETURN state")
     assert [r["state"] for r in found] == ["ONLINE"]
+
+
+def test_neo4j_search_of_a_caseless_fragment_reads_the_text_index_not_every_name(neo4j_session_store):
+    """search's CONTAINS on names (queries/explore.py) is answered by each label's text index; lower()
+    of every name, which a fragment with cased letters still needs, is a scan."""
+    from graph import schema
+    from queries.explore import CONTAINS, SEARCH
+    store = neo4j_session_store
+    found = store.read("SHOW INDEXES YIELD type, labelsOrTypes, properties, state WHERE type = 'TEXT' "
+                       "RETURN labelsOrTypes[0] AS label, properties AS props, state")
+    assert {r["label"] for r in found if r["props"] == ["name"]} == set(schema.LABELS)
+    store._driver.execute_query("CALL db.awaitIndexes(300)")
+
+    def operators(cypher: str) -> set[str]:
+        plan = store._driver.execute_query("EXPLAIN " + cypher, {"q": "晶", "cap": 5}).summary.plan
+        out, todo = set(), [plan]
+        while todo:
+            op = todo.pop()
+            out.add(op["operatorType"].split("@")[0])
+            todo += op.get("children", [])
+        return out
+    assert "NodeIndexContainsScan" in operators(SEARCH.format(label="Enterprise", match=CONTAINS[True]))
+    assert "NodeIndexContainsScan" not in operators(SEARCH.format(label="Enterprise", match=CONTAINS[False]))

@@ -258,3 +258,26 @@ def test_unknown_parameters_and_chains_are_refused(loaded):
         run(store, "panorama", chain="no-such-chain")
     with pytest.raises(ValueError, match="unknown label"):
         run(store, "search", q="x", labels=["Enterprise) DETACH DELETE (n"])
+
+
+def test_search_finds_an_exact_match_past_its_labels_cap(store):
+    """The cap per label (5 × limit) can cut a label's matches before its exact one: that one is still
+    read and ranked first, whether the fragment has letters with a case or not."""
+    many = [{"id": f"m{i:02d}", "name": f"晶{i:02d}科技", "in_zone": True} for i in range(12)]
+    latin = [{"id": f"l{i:02d}", "name": f"ABC{i:02d} Ltd", "in_zone": True} for i in range(12)]
+    exact = [{"id": "z_exact", "name": "晶", "in_zone": True}, {"id": "z_latin", "name": "Abc", "in_zone": False}]
+    for rows in (many, latin, exact):       # the exact ones written last: last in a scan
+        store.write(lambda tx, rows=rows: store.upsert_nodes(tx, "Enterprise", rows))
+    for q, first in (("晶", "z_exact"), ("abc", "z_latin"), ("ABC", "z_latin")):
+        table = run(store, "search", q=q, limit=1).table
+        assert list(table["id"]) == [first], q
+        assert list(table["match"]) == [0]
+    # no cut (limit 20: cap 100): every match, the exact one first
+    table = run(store, "search", q="晶", limit=20).table
+    assert list(table["id"])[:2] == ["z_exact", "m00"] and len(table) == 13
+
+
+def test_caseless_fragments_match_names_as_stored():
+    from queries.explore import caseless
+    assert caseless("晶澳") and caseless("企业00001") and caseless("（光伏）-2")
+    assert not caseless("abc") and not caseless("晶A") and not caseless("Ω") and not caseless("\u0307")

@@ -125,7 +125,7 @@ def test_updown_in_english(page, app_url):
     page.wait_for_timeout(1500)
     assert drawn(frame)["nodes"] == NODES
     text = visible_text(page)
-    assert "2 upstream, 3 downstream" in text and "recorded tie" in text and "inferred through products" in text
+    assert "2 upstream, 3 downstream" in text and "recorded tie" in text and "inferred from products" in text
     assert "上游 2 个" not in text and "记录的关系" not in text
     page.get_by_text("示例风电企业019").first.wait_for(state="attached")
     page.screenshot(path=str(ARTIFACTS / "updown-en.png"), full_page=True)
