@@ -172,6 +172,7 @@ def load_in_transactions(data: Path) -> dict:
                 beat(f"{done:,} of {total:,} rows")
         refreshed = time.perf_counter()
         refresh_in_batches(store, progress=lambda done, n: beat(f"lead aggregates: {done:,} of {n:,} firms"))
+        store.statistics_changed()        # as the loader does after a load (loaders/load.py: RESHAPED)
         return {"rows": total, "transactions": commits, "rows_per_transaction": FALLBACK_ROWS,
                 "aggregates_s": round(time.perf_counter() - refreshed, 1), "s": round(time.perf_counter() - started, 1)}
     finally:
