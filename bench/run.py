@@ -252,27 +252,37 @@ def bench_queries(store, repeat: int, params: dict[str, dict] | None = None) -> 
 
 def warm_pass(store, queries: dict[str, dict], repeat: int) -> None:
     """A second pass over every analysis, after the first pass ran them all: ``warm_p50_ms`` beside each
-    ``p50_ms``.  The first pass starts right after a load, on a server whose JIT, caches and heap are
-    still settling from it (Neo4j at 100k: gaps 58 ms in the first pass, 23-27 ms once warm); users meet
-    a server that has been running.  Both stores get the same pass; failed and slow analyses none."""
+    ``p50_ms``.  The first pass starts right after a load; this one says whether its figures are a
+    transient of that (on 2026-12-06 they were not: that day's slow gaps on Neo4j were plans made on
+    stale statistics, as slow in both passes; bench/NOTES.md).  Both stores get the same pass; failed
+    and slow analyses none."""
     from queries import registry
     for name, q in queries.items():
         if "p50_ms" not in q or q["cold_ms"] > SLOW_ANALYSIS_S * 1000:
             continue
-        spec, params = registry.get(ANALYSIS_OF.get(name, name)), q["params"]
-        times, budget = [], time.perf_counter() + max(30.0, q["cold_ms"] * 3 / 1000)
+        spec = registry.get(ANALYSIS_OF.get(name, name))
         try:
-            for _ in range(repeat):
-                started = time.perf_counter()
-                spec.run(store, **params)
-                times.append(time.perf_counter() - started)
-                if len(times) >= 3 and started > budget:
-                    break
+            times = timed_runs(spec, store, q["params"], repeat, q["cold_ms"] / 1000)
         except Exception as exc:   # noqa: BLE001 — recorded, as in the first pass
             log(f"{name} failed in the warm pass: {exc}")
             q["warm_error"] = f"{type(exc).__name__}: {exc}"[:300]
             continue
         q["warm_p50_ms"] = round(statistics.median(times) * 1000, 2)
+
+
+def timed_runs(spec, store, params: dict, repeat: int, cold: float) -> list[float]:
+    """Up to ``repeat`` timed runs (s), fewer once past a budget of max(30 s, 3 cold runs), at least 3;
+    an analysis whose cold run took minutes: one."""
+    slow = cold > SLOW_ANALYSIS_S                        # minutes per run: one warm run is the figure
+    budget = time.perf_counter() + (0 if slow else max(30.0, cold * 3))
+    least, times = (1 if slow else 3), []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        spec.run(store, **params)
+        times.append(time.perf_counter() - started)
+        if len(times) >= least and started > budget:
+            break
+    return times
 
 
 def time_analysis(name: str, spec, store, params: dict, repeat: int) -> dict:
@@ -281,17 +291,7 @@ def time_analysis(name: str, spec, store, params: dict, repeat: int) -> dict:
     cold = time.perf_counter() - started
     if cold > HEARTBEAT_S:
         log(f"{name}: cold run {cold:.1f} s")
-    times = []
-    slow = cold > SLOW_ANALYSIS_S                        # minutes per run: one warm run is the figure
-    budget = time.perf_counter() + (0 if slow else max(30.0, cold * 3))   # a slow analysis: fewer repeats
-    least = 1 if slow else 3
-    for _ in range(repeat):
-        started = time.perf_counter()
-        spec.run(store, **params)
-        times.append(time.perf_counter() - started)
-        if len(times) >= least and started > budget:
-            break
-    times.sort()
+    times = sorted(timed_runs(spec, store, params, repeat, cold))
     return {"cold_ms": round(cold * 1000, 2), "p50_ms": round(statistics.median(times) * 1000, 2),
             "runs": len(times), "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))] * 1000, 2),
             "params": {k: v for k, v in params.items()}}
