@@ -175,7 +175,7 @@ class Neo4jStore(Store):
         """Resample the indexes and drop the cached plans, waiting for both (an admin's procedure); a
         user who may not: resampling is asked for, and cached plans are replanned as Neo4j sees the
         statistics move.  Right after a 100k load the samples still described the emptied graph; plans
-        made then were kept (the panorama 20 → 475 ms, a projects count 5 → 43 ms: docs/neo4j-plans.md 22)."""
+        made then were kept (the panorama ~20 → 80 ms, a projects count 5 → 43 ms: docs/neo4j-plans.md 22)."""
         try:
             try:
                 self._driver.execute_query("CALL db.prepareForReplanning()", database_=self.database)
