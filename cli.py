@@ -143,8 +143,8 @@ def stats(obj: Context, fmt):
 @click.option("--repair", is_flag=True, help="Recompute and store them (audited) when they differ.")
 @click.pass_obj
 def check(obj: Context, repair):
-    """Recompute the maintained lead aggregates and compare them with the stored ones; exit 1 when they
-    differ. 一致性检查"""
+    """Recompute the maintained aggregates (the leads' and the zone's figures) and compare them with the
+    stored ones; exit 1 when they differ. 一致性检查"""
     from queries.lead_aggregates import check as differences
     with obj.store(read_only=not repair) as store:
         problems = differences(store)
@@ -154,11 +154,11 @@ def check(obj: Context, repair):
             problems = differences(store)
             click.echo("聚合已重算 / aggregates recomputed")
     if problems:
-        click.echo("维护的招商线索聚合与图不一致 / the maintained lead aggregates differ from the graph:", err=True)
+        click.echo("维护的聚合（招商线索、园区总览）与图不一致 / the maintained aggregates (leads, zone figures) differ from the graph:", err=True)
         for line in problems:
             click.echo(f"  {line}", err=True)
         sys.exit(1)
-    click.echo("一致 / consistent: the maintained lead aggregates match a recomputation")
+    click.echo("一致 / consistent: the maintained aggregates (leads, zone figures) match a recomputation")
 
 
 @main.command()

@@ -227,6 +227,10 @@ MAINTAINED: dict[str, tuple[Prop, ...]] = {
     "Segment": (Prop("lead_inside", "int"),),
 }
 
+# Derived nodes every write keeps (queries/zone_figures.py: the zone's figures, one node): declared
+# so both stores have them, but not part of the model (never loaded, exported, searched or shown).
+DERIVED: dict[str, tuple[Prop, ...]] = {"ZoneFigures": (Prop("figures"),)}
+
 LABELS = {n.name: n for n in NODE_LABELS}
 RELS = {r.name: r for r in REL_TYPES}
 
@@ -253,6 +257,9 @@ def ladybug_ddl() -> list[str]:
         # ADD rather than in CREATE: a store made before these columns existed gains them too.
         stmts += [f"ALTER TABLE {label.name} ADD IF NOT EXISTS {p.name} {LADYBUG_TYPES[p.kind]}"
                   for p in MAINTAINED.get(label.name, ())]
+    for name, props in DERIVED.items():
+        cols = "".join(f", {_quote(p.name)} {LADYBUG_TYPES[p.kind]}" for p in props)
+        stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {name}(id STRING PRIMARY KEY{cols})")
     for rel in REL_TYPES:
         parts = [f"FROM {a} TO {b}" for a, b in rel.pairs]
         parts += [f"{_quote(p.name)} {LADYBUG_TYPES[p.kind]}" for p in rel.props]
@@ -274,6 +281,8 @@ def neo4j_ddl() -> list[str]:
         for prop in label.props:
             if prop.index:
                 stmts.append(f"CREATE INDEX {low}_{prop.name} IF NOT EXISTS FOR (n:{label.name}) ON (n.{_quote(prop.name)})")
+    stmts += [f"CREATE CONSTRAINT {name.lower()}_id IF NOT EXISTS FOR (n:{name}) REQUIRE n.id IS UNIQUE"
+              for name in DERIVED]
     # The leads ranking scans the firms that are leads, those whose stored score can make the top k
     # first (queries/lead_ranking.py).
     stmts.append("CREATE INDEX enterprise_lead_ties IF NOT EXISTS FOR (n:Enterprise) ON (n.lead_ties)")

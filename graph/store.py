@@ -157,20 +157,23 @@ class Store(ABC):
     def write(self, work: Callable[[Tx], Any], *, maintain: bool = True,
               before_refresh: Callable[[], None] | None = None, touched: Touched | None = None) -> Any:
         """Run ``work(tx)`` in one write transaction: all of it commits, or none of it.  The derived
-        properties (queries/lead_aggregates.py) are recomputed in the same transaction, so no reader
-        ever sees them disagree with the graph; ``maintain=False`` only where that cannot change them.
+        properties (queries/lead_aggregates.py) and the zone's figures (queries/zone_figures.py) are
+        recomputed in the same transaction, so no reader ever sees them disagree with the graph;
+        ``maintain=False`` only where that cannot change them.
         ``before_refresh``: called when the recomputation starts (a long load says so).
         ``touched``: a write that deletes nothing may say what it touched; only what that can change
         is recomputed then."""
         if not maintain:
             return self._write(work)
-        from queries.lead_aggregates import refresh   # the query layer defines them
+        from queries import zone_figures                    # the query layer defines them
+        from queries.lead_aggregates import TxReader, refresh
 
         def work_then_refresh(tx: Tx) -> Any:
             result = work(tx)
             if before_refresh:
                 before_refresh()
             refresh(self, tx, touched)
+            zone_figures.refresh(TxReader(self, tx), tx, touched)
             return result
         return self._write(work_then_refresh)
 
@@ -251,8 +254,8 @@ class Store(ABC):
 
     def clear_in(self, tx: Tx) -> None:
         """Delete every node and relationship inside ``tx`` (a restore clears and loads in one transaction)."""
-        for label in schema.NODE_LABELS:
-            tx.run(f"MATCH (n:{label.name}) DETACH DELETE n")
+        for label in [n.name for n in schema.NODE_LABELS] + list(schema.DERIVED):
+            tx.run(f"MATCH (n:{label}) DETACH DELETE n")
 
     def __enter__(self):
         return self

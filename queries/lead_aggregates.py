@@ -32,6 +32,7 @@ from typing import Any
 
 from graph.store import Touched
 
+from queries import zone_figures
 from queries.products import has_includes, product_ties
 from queries.segments import read_stored_inside
 from queries.lead_scoring import (ALLIANCE_BONUS, GROUP_WEIGHT, OWN_ORG_FORM, PARTY_BONUS, RESEARCH_WEIGHT, TIES,
@@ -367,7 +368,13 @@ def refresh_in_batches(store, firms: int = FIRMS_PER_BATCH, progress=None) -> in
         written += store.write(recompute, maintain=False)
         if progress:
             progress(min(start + firms, len(ids)), len(ids))
-    return written
+    return written + store_zone_figures(store)
+
+
+def store_zone_figures(store) -> int:
+    """The zone's figures (queries/zone_figures.py) recomputed and stored in a transaction of their own
+    (what every maintained write does in its own); 1 when they changed."""
+    return int(store.write(lambda tx: zone_figures.refresh(TxReader(store, tx), tx), maintain=False))
 
 
 def recompute_all(store, progress=None) -> None:
@@ -441,6 +448,7 @@ def check(store, limit: int = 20) -> list[str]:
         got = stored.get(row["id"], dict.fromkeys(LEAD_PROPS))
         diffs = [f"{p} stored {got.get(p)!r}, recomputed {row[p]!r}" for p in LEAD_PROPS if got.get(p) != row[p]]
         problems.append(f"Enterprise {row['id']}: " + "; ".join(diffs))
+    problems += zone_figures.check(store)
     return problems[:limit] + ([f"… and {len(problems) - limit} more"] if len(problems) > limit else [])
 
 
@@ -450,7 +458,13 @@ HAS_LEAD = f"MATCH {FIRM_PATTERN} WHERE {WHERE_TIE} RETURN o.id AS id LIMIT 1"
 HAS_RESEARCH_LEAD = f"MATCH {RESEARCH_PATTERN} WHERE {WHERE_TIE} RETURN o.id AS id LIMIT 1"
 
 
+HAS_FIRM = "MATCH (e:Enterprise) RETURN e.id AS id LIMIT 1"
+
+
 def ensure(store) -> None:
-    """Compute the aggregates of a store that has leads but none stored (made by an older version)."""
+    """Compute the aggregates of a store that has leads but none stored, and the zone's figures of one
+    that has firms but no figures (made by an older version)."""
     if not store.read(HAS_AGGREGATES) and (store.read(HAS_LEAD) or store.read(HAS_RESEARCH_LEAD)):
         recompute_all(store)
+    if zone_figures.stored(store) is None and store.read(HAS_FIRM):
+        store_zone_figures(store)

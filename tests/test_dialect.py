@@ -76,6 +76,11 @@ def test_every_variant_answers_as_the_common_text(bundled_store):
     with common_only():
         expected_counts = segment_counts(bundled_store)
     assert segment_counts(bundled_store) == expected_counts and any(expected_counts.values())
+    # The zone's figures, as every write recomputes them (the overview reads them kept).
+    from queries import zone_figures
+    with common_only():
+        expected_figures = zone_figures.compute(bundled_store)
+    assert zone_figures.compute(bundled_store) == expected_figures and expected_figures["work"] > 0
     variants = [d for d in DECLARED if d.own.get(bundled_store.backend)]
     assert variants, f"no {bundled_store.backend} variant declared"
     missed = [d.name for d in variants if id(d) not in RUN]
@@ -204,15 +209,15 @@ def test_neo4j_search_of_a_caseless_fragment_reads_the_text_index_not_every_name
     """search's CONTAINS on names (queries/explore.py) is answered by each label's text index; lower()
     of every name, which a fragment with cased letters still needs, is a scan."""
     from graph import schema
-    from queries.explore import CONTAINS, SEARCH
+    from queries.explore import CONTAINS, SEARCH, matching
     store = neo4j_session_store
     found = store.read("SHOW INDEXES YIELD type, labelsOrTypes, properties, state WHERE type = 'TEXT' "
                        "RETURN labelsOrTypes[0] AS label, properties AS props, state")
     assert {r["label"] for r in found if r["props"] == ["name"]} == set(schema.LABELS)
     store._driver.execute_query("CALL db.awaitIndexes(300)")
 
-    def operators(cypher: str) -> set[str]:
-        plan = store._driver.execute_query("EXPLAIN " + cypher, {"q": "晶", "cap": 5}).summary.plan
+    def operators(cypher: str, params: dict | None = None) -> set[str]:
+        plan = store._driver.execute_query("EXPLAIN " + cypher, params or {"q": "晶", "cap": 5}).summary.plan
         out, todo = set(), [plan]
         while todo:
             op = todo.pop()
@@ -221,3 +226,10 @@ def test_neo4j_search_of_a_caseless_fragment_reads_the_text_index_not_every_name
         return out
     assert "NodeIndexContainsScan" in operators(SEARCH.format(label="Enterprise", match=CONTAINS[True]))
     assert "NodeIndexContainsScan" not in operators(SEARCH.format(label="Enterprise", match=CONTAINS[False]))
+    # A Latin fragment: the text index finds each spelling of its head, lower() checks only those.
+    contains, exact, prefix, heads = matching(store, "solarworks")
+    for match in (contains, exact, prefix):
+        ops = operators(SEARCH.format(label="Enterprise", match=match), {"q": "solarworks", "cap": 5, **heads})
+        assert "NodeByLabelScan" not in ops and "AllNodesScan" not in ops, match
+    assert "NodeIndexContainsScan" in operators(SEARCH.format(label="Enterprise", match=contains),
+                                                {"q": "solarworks", "cap": 5, **heads})

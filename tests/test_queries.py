@@ -277,6 +277,48 @@ def test_search_finds_an_exact_match_past_its_labels_cap(store):
     assert list(table["id"])[:2] == ["z_exact", "m00"] and len(table) == 13
 
 
+def test_search_finds_prefix_matches_past_its_labels_cap(store):
+    """Matches inside the name fill the cap (5 × limit) before two that start with the fragment: those
+    are still read and ranked first, the shorter first, caseless or not."""
+    inside = [{"id": f"c{i:02d}", "name": f"鄂{i:02d}光伏组件", "in_zone": True} for i in range(12)]
+    latin = [{"id": f"k{i:02d}", "name": f"Zen{i:02d} Solar Ltd", "in_zone": True} for i in range(12)]
+    leading = [{"id": "p_long", "name": "光伏组件研究院有限公司", "in_zone": True},
+               {"id": "p_short", "name": "光伏组件厂", "in_zone": True},
+               {"id": "p_latin", "name": "Solar Works", "in_zone": False}]
+    for rows in (inside, latin, leading):       # the prefix ones written last: last in a scan
+        store.write(lambda tx, rows=rows: store.upsert_nodes(tx, "Enterprise", rows))
+    table = run(store, "search", q="光伏组件", limit=2).table
+    assert list(table["id"]) == ["p_short", "p_long"] and list(table["match"]) == [1, 1]
+    table = run(store, "search", q="solar", limit=1).table
+    assert list(table["id"]) == ["p_latin"] and list(table["match"]) == [1]
+
+
+def test_latin_fragments_match_every_spelling_as_lower_does(store):
+    """A fragment with Latin letters matches what lower() matches, on Neo4j through the spellings of its
+    head (queries/explore.spellings): mixed case, the Kelvin sign (lowers to k), a match past the head
+    (solarworks: the head is solar), and an id in any case.  (İ is left out: LadybugDB lowers it to i,
+    Python and Neo4j to i and a combining dot.)"""
+    names = {"x1": "aBc Ltd", "x2": "ABC", "x3": "\u212aEY Works", "x4": "MonKey Co", "x5": "\u0130nc Holdings",
+             "x6": "SolarWorks Ltd", "x7": "Solar Farm", "x8": "晶Abc科技", "Ent_Mixed": "某企业"}
+    store.write(lambda tx: store.upsert_nodes(tx, "Enterprise", [{"id": i, "name": n, "in_zone": True}
+                                                                 for i, n in names.items()]))
+    for q in ("abc", "key", "KEY", "holdings", "solarworks", "solar", "ent_mixed", "works ltd"):
+        want = {i for i, n in names.items() if q.lower() in n.lower() or i.lower() == q.lower()}
+        got = set(run(store, "search", q=q, labels=["Enterprise"], limit=50).table["id"])
+        assert got == want and want, q
+
+
+def test_the_spellings_table_holds_every_character_that_lowers_to_ascii():
+    import sys
+    from queries.explore import spellings
+    for cp in range(sys.maxunicode + 1):
+        lowered = chr(cp).lower()
+        if lowered and lowered[0].isascii() and lowered[0] != chr(cp):
+            assert chr(cp) in "".join(spellings(lowered[0])), hex(cp)
+    assert spellings("solarworks") == [h for h in spellings("solar")] and len(spellings("solar")) == 32
+    assert spellings("晶a") is None and spellings("a_1") == ["a_1", "A_1"]
+
+
 def test_caseless_fragments_match_names_as_stored():
     from queries.explore import caseless
     assert caseless("晶澳") and caseless("企业00001") and caseless("（光伏）-2")
