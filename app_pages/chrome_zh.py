@@ -3,7 +3,8 @@ whatever the app's language, and offers no option to change them, so in Chinese 
 spans are hidden (display:none, so they are not in the page's text either) and the Chinese is drawn
 in their place with CSS.  The password field's eye button names itself "Show password" / "Hide
 password" (aria-label, which screen readers read): an attribute CSS cannot change, so a small script
-renames it (and gives it the same words as hover text) whenever Streamlit draws or flips it."""
+renames it (and gives it the same words as hover text) whenever Streamlit draws or flips it, and
+Streamlit's "Skip to main content" link too."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,8 @@ import streamlit as st
 
 # Streamlit's English button names (aria-label) -> Chinese.
 BUTTON_NAMES_ZH = {"Show password": "显示密码", "Hide password": "隐藏密码"}
+# Streamlit's link to the page's content (shown on keyboard focus, read by screen readers) -> Chinese.
+SKIP_LINK_ZH = {"Skip to main content": "跳到主要内容"}
 # Renames the buttons now and whenever Streamlit adds one or changes its name; the language is
 # window.chaingraphLang, set by each run, so a switch back to English renames them back.  One
 # observer per browser tab, however often the script runs.
@@ -20,13 +23,20 @@ _RENAME_BUTTONS = """<script>
   window.chaingraphLang = %(lang)s;
   if (window.chaingraphButtonNames) { window.chaingraphButtonNames(); return; }
   const zh = %(names)s, en = Object.fromEntries(Object.entries(zh).map(([e, z]) => [z, e]));
-  const rename = () => document.querySelectorAll("button[aria-label]").forEach(b => {
-    const name = b.getAttribute("aria-label");
-    if (!(name in zh) && !(name in en)) return;
-    const wanted = window.chaingraphLang === "en" ? (en[name] || name) : (zh[name] || name);
-    if (name !== wanted) b.setAttribute("aria-label", wanted);
-    if (b.getAttribute("title") !== wanted) b.setAttribute("title", wanted);
-  });
+  const inLang = name => window.chaingraphLang === "en" ? (en[name] || name) : (zh[name] || name);
+  const rename = () => {
+    document.querySelectorAll("button[aria-label]").forEach(b => {
+      const name = b.getAttribute("aria-label");
+      if (!(name in zh) && !(name in en)) return;
+      const wanted = inLang(name);
+      if (name !== wanted) b.setAttribute("aria-label", wanted);
+      if (b.getAttribute("title") !== wanted) b.setAttribute("title", wanted);
+    });
+    document.querySelectorAll("a[data-testid=stSkipToContent]").forEach(a => {
+      const wanted = inLang(a.textContent);
+      if (a.textContent !== wanted) a.textContent = wanted;
+    });
+  };
   window.chaingraphButtonNames = rename;
   new MutationObserver(rename).observe(document.body, {childList: true, subtree: true, attributes: true,
                                                        attributeFilter: ["aria-label"]});
@@ -43,7 +53,8 @@ def button_names() -> None:
     """Streamlit's named buttons (the password field's eye) in the user's language (app-wide, once
     per run; at the sidebar's bottom, below the login form, where an empty element moves nothing)."""
     lang = "zh" if _chinese() else "en"
-    st.sidebar.html(_RENAME_BUTTONS % {"lang": json.dumps(lang), "names": json.dumps(BUTTON_NAMES_ZH, ensure_ascii=False)},
+    names = {**BUTTON_NAMES_ZH, **SKIP_LINK_ZH}
+    st.sidebar.html(_RENAME_BUTTONS % {"lang": json.dumps(lang), "names": json.dumps(names, ensure_ascii=False)},
                     unsafe_allow_javascript=True)
 
 

@@ -19,7 +19,7 @@ def page() -> None:
     store = get_store()
     if store is None:
         return
-    st.markdown(tr("当前数据库：", "Connected store: ") + md(store.describe()))
+    st.markdown(tr("当前数据库：", "Connected store: ") + md(store_description(store)))
     counts = store.counts()
     left, right = st.columns(2)
     left.dataframe(pd.DataFrame([(label_name(k), v) for k, v in counts["nodes"].items()],
@@ -29,6 +29,15 @@ def page() -> None:
     zone_section(store)
     admin.audit_section()
     admin.admin_section(store)
+
+
+def store_description(store) -> str:
+    """Which store, in the reader's language (``Store.describe`` is English: the CLI and the audit log)."""
+    if store.backend == "embedded":
+        import ladybug
+        return tr(f"嵌入式数据库 LadybugDB {ladybug.__version__}，文件 {store.path.resolve()}", store.describe())
+    database = f"（数据库 {store.database}）" if store.database else ""
+    return tr(f"Neo4j 服务器 {store.uri}{database}", store.describe())
 
 
 def zone_section(store) -> None:
