@@ -17,13 +17,10 @@ from queries.lead_aggregates import check
 from tests.conftest import BUNDLED, _clean_neo4j
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
-def loaded(request, tmp_path):
-    """The bundled zone on each store."""
-    store = EmbeddedStore(tmp_path / "db") if request.param == "embedded" else _clean_neo4j(request)
-    load_paths(store, [BUNDLED])
-    yield store
-    store.clear() if request.param == "neo4j" else store.close()
+@pytest.fixture
+def loaded(bundled_store):
+    """The bundled zone on each store (a fresh load per test)."""
+    return bundled_store
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +92,7 @@ def test_a_refused_write_leaves_them_as_they_were(loaded):
     assert stored(loaded, "ext_s10") == before and check(loaded) == []
 
 
-def test_check_names_a_tampered_value_and_repair_fixes_it(loaded, tmp_path, monkeypatch):
+def test_check_names_a_tampered_value_and_repair_fixes_it(loaded, monkeypatch):
     loaded.write(lambda tx: tx.run("MATCH (o:Enterprise {id: 'ext_s10'}) SET o.lead_score = 999.0"), maintain=False)
     problems = check(loaded)
     assert len(problems) == 1 and "ext_s10" in problems[0] and "lead_score stored 999.0" in problems[0]
@@ -104,7 +101,7 @@ def test_check_names_a_tampered_value_and_repair_fixes_it(loaded, tmp_path, monk
     # the command line: exit 1 naming the firm, --repair recomputes (audited) and exits 0
     from cli import main
     loaded.close()
-    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "db"))
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(loaded.data_dir))
     monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
     runner = CliRunner()
     bad = runner.invoke(main, ["check"])
@@ -112,7 +109,7 @@ def test_check_names_a_tampered_value_and_repair_fixes_it(loaded, tmp_path, monk
     fixed = runner.invoke(main, ["check", "--repair"])
     assert fixed.exit_code == 0, fixed.output
     assert runner.invoke(main, ["check"]).exit_code == 0
-    entries = [json.loads(line) for line in (tmp_path / "db" / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    entries = [json.loads(line) for line in (loaded.data_dir / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     assert entries[-1]["action"] == "refresh_aggregates" and "ext_s10" in entries[-1]["differences"][0]
 
 

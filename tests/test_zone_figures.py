@@ -7,19 +7,14 @@ import pytest
 from click.testing import CliRunner
 
 from graph.embedded import EmbeddedStore
-from loaders.load import load_paths
 from queries import registry, zone_figures
 from queries.lead_aggregates import check, ensure
-from tests.conftest import BUNDLED, _clean_neo4j
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
-def loaded(request, tmp_path):
-    """The bundled zone on each store."""
-    store = EmbeddedStore(tmp_path / "db") if request.param == "embedded" else _clean_neo4j(request)
-    load_paths(store, [BUNDLED])
-    yield store
-    store.clear() if request.param == "neo4j" else store.close()
+@pytest.fixture
+def loaded(bundled_store):
+    """The bundled zone on each store (a fresh load per test)."""
+    return bundled_store
 
 
 def figure(store, metric: str, **params):
@@ -108,7 +103,7 @@ def test_honours_since_a_year_count_only_that_year_and_after(loaded):
         assert sorted(honours["year"].tolist()) == sorted(r[year] for r in every if r[year] is not None and r[year] >= since)
 
 
-def test_check_names_a_tampered_figure_and_repair_fixes_it(loaded, tmp_path, monkeypatch):
+def test_check_names_a_tampered_figure_and_repair_fixes_it(loaded, monkeypatch):
     tamper(loaded, own=1)
     problems = check(loaded)
     assert problems == ["ZoneFigures own: stored 1, recomputed 91"]
@@ -119,7 +114,7 @@ def test_check_names_a_tampered_figure_and_repair_fixes_it(loaded, tmp_path, mon
         return
     from cli import main
     loaded.close()
-    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(tmp_path / "db"))
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(loaded.data_dir))
     monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
     runner = CliRunner()
     bad = runner.invoke(main, ["check"])
