@@ -75,23 +75,31 @@ def test_a_write_that_says_what_it_touched_recomputes_what_that_can_change(loade
     loaded.write(lambda tx: loaded.set_properties(tx, "Demand", [{"id": demand, "status": "已解决"}]),
                  touched=Touched(nodes={demand}))
     assert figure(loaded, "demands_resolved") == resolved + 1 and figure(loaded, "rd_investment") == 1.5
+    # a supply tie between two firms: their relationship, not their figures
+    firms = [r["id"] for r in loaded.read("MATCH (e:Enterprise) RETURN e.id AS id ORDER BY e.id LIMIT 2")]
+    loaded.write(lambda tx: loaded.upsert_rels(tx, "SUPPLIES", "Enterprise", "Enterprise",
+                                               [{"from": firms[0], "to": firms[1], "weight": 0.5}]),
+                 touched=Touched(ends=set(firms)))
+    assert figure(loaded, "rd_investment") == 1.5
     # a firm touched: every figure recomputed (the tampered one mended), the firm's leaving counted
     firm = loaded.read("MATCH (e:Enterprise) WHERE e.in_zone = true RETURN e.id AS id ORDER BY e.id LIMIT 1")[0]["id"]
     loaded.write(lambda tx: loaded.set_properties(tx, "Enterprise", [{"id": firm, "in_zone": False}]),
                  touched=Touched(nodes={firm}))
     assert figure(loaded, "chain_enterprises") == 113 and check(loaded) == []
-    # an organisation of its own for a firm only a joint branch covered: the relationship's ends are
-    # touched (the firm is not among the nodes), the coverage recomputed
+    # an organisation of its own for a firm only a joint branch covered: only the relationship's ends
+    # are touched, one of them an organisation, so the coverage is recomputed
     joint_only = sorted({r["id"] for r in loaded.read(
         "MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise) WHERE e.in_zone = true AND e.chain_enterprise = true "
         "AND p.form = '联合组建' RETURN e.id AS id")} - {r["id"] for r in loaded.read(
         "MATCH (p:PartyOrg)-[:BASED_IN]->(e:Enterprise) WHERE p.form = '单独组建' RETURN e.id AS id")})
     own = figure(loaded, "chain_enterprises_with_party_org")
 
-    def organise(tx):
-        loaded.upsert_nodes(tx, "PartyOrg", [{"id": "org_new", "name": "新党支部", "form": "单独组建"}])
-        loaded.upsert_rels(tx, "BASED_IN", "PartyOrg", "Enterprise", [{"from": "org_new", "to": joint_only[0]}])
-    loaded.write(organise, touched=Touched(nodes={"org_new"}, ends={"org_new", joint_only[0]}))
+    loaded.write(lambda tx: loaded.upsert_nodes(tx, "PartyOrg", [{"id": "org_new", "name": "新党支部", "form": "单独组建"}]),
+                 touched=Touched(nodes={"org_new"}))
+    assert figure(loaded, "chain_enterprises_with_party_org") == own       # based nowhere yet
+    loaded.write(lambda tx: loaded.upsert_rels(tx, "BASED_IN", "PartyOrg", "Enterprise",
+                                               [{"from": "org_new", "to": joint_only[0]}]),
+                 touched=Touched(ends={"org_new", joint_only[0]}))
     assert figure(loaded, "chain_enterprises_with_party_org") == own + 1 and check(loaded) == []
 
 
