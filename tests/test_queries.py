@@ -293,6 +293,20 @@ def test_search_finds_prefix_matches_past_its_labels_cap(store):
     assert list(table["id"]) == ["p_latin"] and list(table["match"]) == [1]
 
 
+def test_embedded_search_ranks_every_match_before_its_cap(tmp_path):
+    """On the embedded store each label's matches are ranked before its cap (queries/explore.RANKED):
+    the shortest match inside a name comes first even when it is read last."""
+    from graph.embedded import EmbeddedStore
+    store = EmbeddedStore(tmp_path / "db")
+    try:
+        long = [{"id": f"m{i:02d}", "name": f"某某晶{'长' * (i + 3)}", "in_zone": True} for i in range(12)]
+        store.write(lambda tx: store.upsert_nodes(tx, "Enterprise", long))
+        store.write(lambda tx: store.upsert_nodes(tx, "Enterprise", [{"id": "short", "name": "某晶", "in_zone": True}]))
+        assert list(run(store, "search", q="晶", limit=1).table["id"]) == ["short"]
+    finally:
+        store.close()
+
+
 def test_latin_fragments_match_every_spelling_as_lower_does(store):
     """A fragment with Latin letters matches what lower() matches, on Neo4j through the spellings of its
     head (queries/explore.spellings): mixed case, the Kelvin sign (lowers to k), a match past the head
