@@ -23,11 +23,11 @@ RETURN n.id AS id, n.name AS name, '{label}' AS label LIMIT $cap"""
 # read every name.  The same matches: lowering changes only cased letters, and a cased letter never
 # lowers to caseless ones (combining marks aside, refused by ``caseless``).
 CONTAINS = {True: "n.name CONTAINS $q OR n.id = $q", False: "lower(n.name) CONTAINS $q OR lower(n.id) = $q"}
-# A label whose matches the LIMIT cut may hold exact and prefix matches past it: its exact matches are
-# read too, and, when fewer than ``limit`` of the matches read start with the fragment, its first
-# prefix matches by name, so prefix matches rank ahead of the matches inside a name (the shorter first
-# among those read).  Ordered by name, a caseless prefix is a range-index seek on Neo4j that stops at
-# the LIMIT (~1 ms for a prefix every firm has; ordered by length: 70 ms); LadybugDB scans (~7 ms).
+# Neo4j: a label whose matches the LIMIT cut may hold exact and prefix matches past it: its exact
+# matches are read too, and, when fewer than ``limit`` of the matches read start with the fragment,
+# its first prefix matches by name, so prefix matches rank ahead of the matches inside a name (the
+# shorter first among those read).  Ordered by name, a caseless prefix is a range-index seek that
+# stops at the LIMIT (~1 ms for a prefix every firm has; ordered by length: 70 ms).
 EXACT = {True: "n.name = $q OR n.id = $q", False: "lower(n.name) = $q OR lower(n.id) = $q"}
 PREFIX = {True: "n.name STARTS WITH $q", False: "lower(n.name) STARTS WITH $q"}
 BY_NAME = """
@@ -37,9 +37,10 @@ SEARCHABLE = [n.name for n in schema.NODE_LABELS]
 # LadybugDB reads all of a label's names when its matches are sparse, LIMIT or not (100 of 100k firms:
 # 6 ms, as a whole scan), so there each label's matches come ranked in the search's own order, its
 # first ``cap`` kept: exact, then prefix, then the rest, the shorter first, by name, by id — the exact
-# ranking, in one scan (the second query above cost it ~5 ms more; 100k firms, by hand: 企业00001
-# 17 → 13 ms; 企业, which every name holds, 11 → 24; a fragment nothing holds 9-11 → 13).  The keys are computed before the ORDER BY: as expressions
-# in it, 27 ms for 企业.  Neo4j ends its index scan at the LIMIT; ranking every match would read them all.
+# ranking, in one scan (the second query above cost it ~5 ms more).  100k firms, by hand: 企业00001
+# 17 → 13 ms; 企业, which every name holds, 11 → 24; a fragment nothing holds 9-11 → 13.  The keys
+# are computed before the ORDER BY (as expressions in it: 27 ms for 企业).  Neo4j ends its index scan
+# at the LIMIT; ranking every match would read them all.
 RANKED = """
 MATCH (n:{label}) WHERE {match}
 WITH n, CASE WHEN {exact} THEN 0 WHEN {prefix} THEN 1 ELSE 2 END AS rank, size(n.name) AS length
@@ -50,9 +51,10 @@ RANK = {True: ("n.name = $q OR n.id = $q", "n.name STARTS WITH $q"),
 
 # Neo4j has no index for lower(name): a fragment with Latin letters read every name (75 ms at 100k
 # firms).  Its text index finds the names that contain a spelling of the fragment's head, one
-# NodeIndexContainsScan each, and lower() then checks only those (the search: 72 → 2 ms).  A spelling is any string
-# whose lowering is the head: every character whose lowering is that ASCII character (tests check the
-# table against every code point; İ lowers to i + a combining dot, so it may stand for an i).
+# NodeIndexContainsScan each, and lower() then checks only those (the search: 72 → 2 ms).  A spelling
+# is any string whose lowering is the head: every character whose lowering is that ASCII character
+# (tests check the table against every code point; İ lowers to i + a combining dot, so it may stand
+# for an i).
 SPELLINGS = {"i": "iI\u0130", "k": "kK\u212a"}
 MOST_SPELLINGS = 32
 
