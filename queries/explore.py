@@ -77,10 +77,10 @@ def _any(prop: str, test: str, count: int) -> str:
     return "(" + " OR ".join(f"n.{prop} {test} $s{i}" for i in range(count)) + ")"
 
 
-def matching(store: Store, text: str) -> tuple[str, str, str, dict]:
-    """(contains, exact, prefix) WHERE texts for ``text`` (lowered) on ``store``, and their parameters."""
+def matching(text: str) -> tuple[str, str, str, dict]:
+    """Neo4j's (contains, exact, prefix) WHERE texts for ``text`` (lowered), and their parameters."""
     plain = caseless(text)
-    heads = None if plain or store.backend != "neo4j" else spellings(text)
+    heads = None if plain else spellings(text)
     if not heads:
         return CONTAINS[plain], EXACT[plain], PREFIX[plain], {}
     n = len(heads)
@@ -111,6 +111,25 @@ def _leading(exact: list[str], prefix: list[str], exact_match: str, prefix_match
                               + [BY_NAME.format(label=label, match=prefix_match) for label in prefix])
 
 
+def _first_then_leading(store: Store, labels: list[str], text: str, limit: int, params: dict) -> list[dict]:
+    """Neo4j: each label's first ``cap`` matches, then, for a label they filled, its exact matches and,
+    when fewer than ``limit`` of those read start with ``text``, its first prefix matches by name."""
+    contains, exact, prefix, heads = matching(text)
+    params = {**params, **heads}
+    found = store.read(_union(labels, contains), params)
+    per_label = Counter(r["label"] for r in found)
+    cut = [label for label in labels if per_label[label] >= params["cap"]]
+    if cut:
+        seen = {(r["label"], r["id"]) for r in found}
+        leading = Counter(r["label"] for r in found if (r["name"] or "").lower().startswith(text))
+        short = [label for label in cut if leading[label] < limit]
+        for r in store.read(_leading(cut, short, exact, prefix), params):
+            if (r["label"], r["id"]) not in seen:
+                seen.add((r["label"], r["id"]))
+                found.append(r)
+    return found
+
+
 @query("search", "搜索", "Entities whose name contains a fragment (Chinese substring; Latin case-insensitive), "
        "ranked exact > prefix > contains, shorter names first.", q="晶", labels=[], limit=20)
 def search(store: Store, q: str, labels: list, limit: int) -> QueryResult:
@@ -119,20 +138,11 @@ def search(store: Store, q: str, labels: list, limit: int) -> QueryResult:
     wanted = list(dict.fromkeys(schema.check_label(label).name for label in labels)) or SEARCHABLE
     rows = []
     if text:
-        contains, exact, prefix, heads = matching(store, text)
-        params = {"q": text, "cap": limit * 5, **heads}
-        ranked = store.backend == "embedded"
-        found = store.read(_ranked(wanted, caseless(text)) if ranked else _union(wanted, contains), params)
-        per_label = Counter(r["label"] for r in found)
-        cut = [label for label in wanted if per_label[label] >= params["cap"]]
-        if cut and not ranked:
-            seen = {(r["label"], r["id"]) for r in found}
-            leading = Counter(r["label"] for r in found if (r["name"] or "").lower().startswith(text))
-            short = [label for label in cut if leading[label] < limit]
-            for r in store.read(_leading(cut, short, exact, prefix), params):
-                if (r["label"], r["id"]) not in seen:
-                    seen.add((r["label"], r["id"]))
-                    found.append(r)
+        params = {"q": text, "cap": limit * 5}
+        if store.backend == "embedded":
+            found = store.read(_ranked(wanted, caseless(text)), params)
+        else:
+            found = _first_then_leading(store, wanted, text, limit, params)
         for r in found:
             name = (r["name"] or "").lower()
             rank = 0 if name == text or r["id"].lower() == text else 1 if name.startswith(text) else 2

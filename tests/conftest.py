@@ -103,6 +103,18 @@ def bundled_store(request, tmp_path_factory):
         s.clear()
 
 
+def cli_check_then_repair(store, monkeypatch):
+    """``chaingraph check``, ``check --repair`` and ``check`` again on an embedded store (closed first:
+    the command line opens it itself): their three results."""
+    from click.testing import CliRunner
+    from cli import main
+    store.close()
+    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(store.data_dir))
+    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
+    runner = CliRunner()
+    return tuple(runner.invoke(main, args) for args in (["check"], ["check", "--repair"], ["check"]))
+
+
 def valid_credit_code(first17: str) -> str:
     """A 统一社会信用代码 completed with its GB 32100-2015 check character, computed here from the
     standard (weights 3^i mod 31 over the 31-character set), independently of loaders/credit_code.py."""

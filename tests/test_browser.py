@@ -300,6 +300,15 @@ ZH_PAGES = ["/", "/panorama?chain=ch_pv", "/gaps", "/leads", "/firm?id=ent_jinga
             "/explore?node=ent_jingao", "/console", "/import", "/settings"]
 
 
+# Latin words Chinese mode may show: file formats, product names, Cypher's keywords (the console), the
+# language switch's own name.  Paths and addresses are left out before looking.
+LATIN_ALLOWED = {"CSV", "XLSX", "PDF", "PNG", "Word", "HTML", "JSON", "Cypher", "Neo4j", "LadybugDB", "English",
+                 "Language", "MATCH", "OPTIONAL", "WHERE", "WITH", "UNWIND", "RETURN", "ORDER", "SKIP", "LIMIT",
+                 "UNION"}
+LATIN_WORD = re.compile(r"(?<![\w/.-])[A-Za-z]{3,}(?![\w/.-])")
+PATH_OR_ADDRESS = re.compile(r"\S*[/\\]\S*")
+
+
 def visible_text(page) -> str:
     """The page's text as a reader sees it, the drawings' iframes included (canvas-drawn tables are
     checked in tests/test_i18n.py through AppTest)."""
@@ -313,12 +322,19 @@ def visible_text(page) -> str:
 
 
 def test_chinese_mode_shows_no_english(page, app_url):
+    """The fixed list above, and beyond it any Latin word of three letters or more but the allowed
+    ones (Streamlit's icons, drawn from ligature names, aside), as "inferred" in a Chinese sentence
+    once was."""
     for path in ZH_PAGES:
         page.goto(app_url + path)
         page.locator("h1").first.wait_for()
         page.wait_for_timeout(2500)                   # drawings and tables settle
-        found = ENGLISH_WORDS.findall(visible_text(page))
+        text = visible_text(page)
+        found = ENGLISH_WORDS.findall(text)
         assert not found, (path, sorted(set(found)))
+        icons = set(page.locator("[data-testid=stIconMaterial]").all_text_contents())
+        latin = {w for w in LATIN_WORD.findall(PATH_OR_ADDRESS.sub(" ", text)) if w not in LATIN_ALLOWED | icons}
+        assert not latin, (path, sorted(latin))
     page.goto(app_url + "/gaps")
     page.locator("h1").first.wait_for()
     page.locator("[data-testid=stMultiSelect]").first.click()   # the chain filter, opened: no "Select all"
@@ -372,25 +388,3 @@ def test_the_password_fields_eye_speaks_the_users_language(page, app_url):
     switch_language(page, "语言 / Language", "English", then="Show password")   # English again
     assert page.get_by_role("button", name=re.compile("[显隐].密码")).count() == 0
 
-
-
-# Latin words Chinese mode may show: file formats, product names, Cypher's keywords (the console), the
-# language switch's own name.  Paths and addresses are left out before looking.
-LATIN_ALLOWED = {"CSV", "XLSX", "PDF", "PNG", "Word", "HTML", "JSON", "Cypher", "Neo4j", "LadybugDB", "English",
-                 "Language", "MATCH", "OPTIONAL", "WHERE", "WITH", "UNWIND", "RETURN", "ORDER", "SKIP", "LIMIT",
-                 "UNION"}
-LATIN_WORD = re.compile(r"(?<![\w/.-])[A-Za-z]{3,}(?![\w/.-])")
-PATH_OR_ADDRESS = re.compile(r"\S*[/\\]\S*")
-
-
-def test_chinese_mode_sentences_hold_no_other_latin_word(page, app_url):
-    """Beyond the fixed list above: any Latin word of three letters or more on any page in Chinese mode
-    (Streamlit's icons, drawn from ligature names, aside), as "inferred" in a Chinese sentence once was."""
-    for path in ZH_PAGES:
-        page.goto(app_url + path)
-        page.locator("h1").first.wait_for()
-        page.wait_for_timeout(2500)
-        icons = set(page.locator("[data-testid=stIconMaterial]").all_text_contents())
-        text = PATH_OR_ADDRESS.sub(" ", visible_text(page))
-        found = {w for w in LATIN_WORD.findall(text) if w not in LATIN_ALLOWED and w not in icons}
-        assert not found, (path, sorted(found))

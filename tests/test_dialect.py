@@ -227,7 +227,7 @@ def test_neo4j_search_of_a_caseless_fragment_reads_the_text_index_not_every_name
     assert "NodeIndexContainsScan" in operators(SEARCH.format(label="Enterprise", match=CONTAINS[True]))
     assert "NodeIndexContainsScan" not in operators(SEARCH.format(label="Enterprise", match=CONTAINS[False]))
     # A Latin fragment: the text index finds each spelling of its head, lower() checks only those.
-    contains, exact, prefix, heads = matching(store, "solarworks")
+    contains, exact, prefix, heads = matching("solarworks")
     for match in (contains, exact, prefix):
         ops = operators(SEARCH.format(label="Enterprise", match=match), {"q": "solarworks", "cap": 5, **heads})
         assert "NodeByLabelScan" not in ops and "AllNodesScan" not in ops, match

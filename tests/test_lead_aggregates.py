@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from graph.embedded import EmbeddedStore
 from loaders.generate import generate_zone
 from loaders.load import load_paths
 from queries import lead_ranking, registry
 from queries.lead_aggregates import check
-from tests.conftest import BUNDLED, _clean_neo4j
+from tests.conftest import BUNDLED, _clean_neo4j, cli_check_then_repair
 
 
 @pytest.fixture
@@ -99,16 +98,10 @@ def test_check_names_a_tampered_value_and_repair_fixes_it(loaded, monkeypatch):
     if loaded.backend != "embedded":
         return
     # the command line: exit 1 naming the firm, --repair recomputes (audited) and exits 0
-    from cli import main
-    loaded.close()
-    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(loaded.data_dir))
-    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
-    runner = CliRunner()
-    bad = runner.invoke(main, ["check"])
+    bad, fixed, after = cli_check_then_repair(loaded, monkeypatch)
     assert bad.exit_code == 1 and "ext_s10" in bad.output and "lead_score" in bad.output
-    fixed = runner.invoke(main, ["check", "--repair"])
     assert fixed.exit_code == 0, fixed.output
-    assert runner.invoke(main, ["check"]).exit_code == 0
+    assert after.exit_code == 0
     entries = [json.loads(line) for line in (loaded.data_dir / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
     assert entries[-1]["action"] == "refresh_aggregates" and "ext_s10" in entries[-1]["differences"][0]
 

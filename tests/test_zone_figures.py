@@ -4,11 +4,11 @@ and a store without them (an older version's) still answers and gains them when 
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from graph.embedded import EmbeddedStore
 from queries import registry, zone_figures
 from queries.lead_aggregates import check, ensure
+from tests.conftest import cli_check_then_repair
 
 
 @pytest.fixture
@@ -120,16 +120,10 @@ def test_check_names_a_tampered_figure_and_repair_fixes_it(loaded, monkeypatch):
         recompute_all(loaded)
         assert check(loaded) == [] and figure(loaded, "chain_enterprises_with_party_org") == 91
         return
-    from cli import main
-    loaded.close()
-    monkeypatch.setenv("CHAINGRAPH_DATA_DIR", str(loaded.data_dir))
-    monkeypatch.setenv("CHAINGRAPH_STORE", "embedded")
-    runner = CliRunner()
-    bad = runner.invoke(main, ["check"])
+    bad, fixed, after = cli_check_then_repair(loaded, monkeypatch)
     assert bad.exit_code == 1 and "ZoneFigures own: stored 1, recomputed 91" in bad.output
-    fixed = runner.invoke(main, ["check", "--repair"])
     assert fixed.exit_code == 0, fixed.output
-    assert runner.invoke(main, ["check"]).exit_code == 0
+    assert after.exit_code == 0
 
 
 def test_a_store_without_them_answers_the_same_and_gains_them_when_opened(loaded):
